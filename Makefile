@@ -1,0 +1,47 @@
+# micronas — see README.md.
+SHELL := /bin/bash
+APT_PACKAGES := libunicorn-dev libcapstone-dev gcc-arm-none-eabi libnewlib-arm-none-eabi libopenblas-dev pkg-config
+VENV := .venv
+SWIFT_BUILD_FLAGS ?=
+DEMO_BOARD ?= cortex-m33
+BIN := .build/release/micronas
+
+.PHONY: setup build release test demo bench-emulator clean
+
+## setup: install system packages (only the missing ones) and the Python verification venv. Idempotent.
+setup:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	else echo "setup: system packages present"; fi
+	@if [ ! -x $(VENV)/bin/python ]; then python3 -m venv $(VENV); fi
+	@$(VENV)/bin/python -c 'import numpy' 2>/dev/null || $(VENV)/bin/pip install -q numpy
+	@echo "setup: done"
+
+build: setup
+	swift build $(SWIFT_BUILD_FLAGS)
+
+release: setup
+	swift build -c release
+
+## test: setup + build + every test.
+test: setup
+	swift build --build-tests
+	swift test --skip-build
+
+## demo: setup + the main job (for now: list the boards, run a compiled program on the emulated Cortex-M33).
+demo: release
+	$(BIN) targets
+	@echo
+	$(MAKE) -s -C kernels/harness BOARD=$$($(BIN) targets --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(next(b["name"] for b in d["targets"] if "$(DEMO_BOARD)" in [b["name"]]+b["aliases"]))') OUT=$(CURDIR)/.build/demo/hello.elf
+	$(BIN) emulate --target $(DEMO_BOARD) .build/demo/hello.elf
+
+## bench-emulator: emulated MIPS with cycle accounting vs raw Unicorn on the same program.
+bench-emulator: release
+	$(MAKE) -s -C kernels/harness BOARD=nucleo-l552ze-q SRC=$(CURDIR)/bench/emulator/dotloop.c OUT=$(CURDIR)/.build/bench/dotloop.elf
+	$(BIN) bench emulator --target cortex-m33 .build/bench/dotloop.elf
+
+clean:
+	rm -rf .build .build-* kernels/harness/build

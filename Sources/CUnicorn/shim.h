@@ -1,0 +1,4 @@
+#ifndef MICRONAS_CUNICORN_SHIM_H
+#define MICRONAS_CUNICORN_SHIM_H
+#include <unicorn/unicorn.h>
+#endif

@@ -1,0 +1,54 @@
+/// Why a run could not start or did not finish. Messages are one line and name the culprit.
+public enum EmulatorError: Error, CustomStringConvertible, Equatable {
+    case badFirmware(path: String, reason: String)
+    case segmentOutsideMemory(path: String, address: UInt64, size: UInt64, board: String)
+    case library(call: String, message: String)
+    case memoryFault(kind: String, address: UInt64, pc: String)
+    case undefinedInstruction(pc: String)
+    case cpuException(number: UInt32, pc: String)
+    case unsupportedSemihosting(operation: UInt32, pc: String)
+    case budgetExhausted(instructions: UInt64, pc: String)
+    case timeout(seconds: Double, pc: String)
+
+    public var description: String {
+        switch self {
+        case let .badFirmware(path, reason):
+            return "\(path): \(reason)"
+        case let .segmentOutsideMemory(path, address, size, board):
+            return "\(path): segment at 0x\(String(address, radix: 16)) (\(size) bytes) lies outside the memory map of \(board)"
+        case let .library(call, message):
+            return "\(call) failed: \(message)"
+        case let .memoryFault(kind, address, pc):
+            return "\(kind) at 0x\(String(address, radix: 16)) outside the board's memory map (pc \(pc))"
+        case let .undefinedInstruction(pc):
+            return "undefined instruction at \(pc)"
+        case let .cpuException(number, pc):
+            return "CPU exception \(number) (\(EmulatorError.exceptionName(number))) at \(pc)"
+        case let .unsupportedSemihosting(op, pc):
+            return "unsupported semihosting call 0x\(String(op, radix: 16)) (\(Semihosting.name(of: op))) at \(pc)"
+        case let .budgetExhausted(n, pc):
+            return "instruction budget of \(n) exhausted without the program exiting (pc \(pc)); raise --max-instructions if it is expected to run longer"
+        case let .timeout(s, pc):
+            return "wall-clock limit of \(s) s reached without the program exiting (pc \(pc))"
+        }
+    }
+
+    static func exceptionName(_ n: UInt32) -> String {
+        switch n {
+        case 1: return "undefined instruction"
+        case 2: return "SVC"
+        case 3: return "prefetch abort"
+        case 4: return "data abort"
+        case 5: return "IRQ"
+        case 6: return "FIQ"
+        case 7: return "breakpoint"
+        case 8: return "exception exit"
+        case 9: return "kernel trap"
+        case 15: return "no coprocessor (FPU disabled?)"
+        case 16: return "invalid state (ARM mode on M-profile: missing Thumb bit)"
+        case 17: return "stack check"
+        case 18: return "hypervisor call"
+        default: return "other"
+        }
+    }
+}

@@ -1,0 +1,356 @@
+import CEmulatorShims
+import CUnicorn
+import Foundation
+import Targets
+
+// MARK: hot hooks (C callbacks; no captures, state through the user pointer)
+
+/// Every basic block: static cycles, taken/not-taken, instruction-fetch lines, budget.
+private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ user: UnsafeMutableRawPointer?) {
+    let s = user!.assumingMemoryBound(to: HotState.self)
+    let key = address | UInt64(size) << 32
+    var index = s.pointee.lookup(key)
+    if index < 0 {
+        index = Unmanaged<Machine>.fromOpaque(s.pointee.owner!).takeUnretainedValue().discoverBlock(address, size, key: key)
+    }
+    let b = s.pointee.blocks + index
+    let sequential = address == s.pointee.previousEnd
+    if s.pointee.previousEndsInControlFlow && !sequential {
+        s.pointee.branchTaken &+= 1
+        s.pointee.cycles += s.pointee.branchTakenCost
+    }
+    b.pointee.executions &+= 1
+    s.pointee.cycles += b.pointee.cycles
+    s.pointee.instructions &+= b.pointee.instructionCount
+    s.pointee.previousEnd = b.pointee.end
+    s.pointee.previousEndsInControlFlow = b.pointee.endsInControlFlow
+    s.pointee.current = index
+    if b.pointee.fetchModelled {
+        let shift = s.pointee.fetchLineShift
+        let first = address >> shift, last = (b.pointee.end &- 1) >> shift
+        var line = first
+        while line <= last {
+            let previous = s.pointee.lastFetchLine
+            if line != previous {
+                let hit = s.pointee.hasFetchCache ? s.pointee.fetchCache!.access(line: line) : false
+                if !hit {
+                    if line == previous &+ 1 && (line != first || sequential) {
+                        s.pointee.fetchSequentialMisses &+= 1
+                        s.pointee.cycles += s.pointee.fetchSequentialMissCost
+                    } else {
+                        s.pointee.fetchBranchMisses &+= 1
+                        s.pointee.cycles += s.pointee.fetchBranchMissCost
+                    }
+                }
+                s.pointee.lastFetchLine = line
+            }
+            line &+= 1
+        }
+    }
+    if s.pointee.instructions > s.pointee.budget {
+        s.pointee.budgetExceeded = true
+        uc_emu_stop(uc)
+    }
+}
+
+private func machine(_ user: UnsafeMutableRawPointer?) -> Machine {
+    Unmanaged<Machine>.fromOpaque(user!).takeUnretainedValue()
+}
+
+/// Data reads from flash: count, and price misses of the cache in front of flash.
+private func flashReadHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: UInt64, _ size: Int32, _ value: Int64, _ user: UnsafeMutableRawPointer?) {
+    let m = machine(user)
+    m.flashData.reads &+= 1
+    let line = address >> m.flashData.lineShift
+    let hit: Bool
+    if m.flashData.sharesFetchCache {
+        hit = m.hot.pointee.fetchCache!.access(line: line)
+    } else if m.flashData.cache != nil {
+        hit = m.flashData.cache!.access(line: line)
+    } else {
+        hit = false
+    }
+    m.hot.pointee.cycles += m.flashData.readCost
+    if !hit {
+        m.flashData.misses &+= 1
+        m.hot.pointee.cycles += m.flashData.missCost
+    }
+}
+
+/// Data reads from cacheable SRAM (Cortex-M7 AXI SRAM behind the L1 D-cache).
+private func sramReadHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: UInt64, _ size: Int32, _ value: Int64, _ user: UnsafeMutableRawPointer?) {
+    let m = machine(user)
+    m.sramData.reads &+= 1
+    if !m.sramData.cache!.access(line: address >> m.sramData.lineShift) {
+        m.sramData.misses &+= 1
+        m.hot.pointee.cycles += m.sramData.missCost
+    }
+}
+
+private func dwtHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: UInt64, _ size: Int32, _ value: Int64, _ user: UnsafeMutableRawPointer?) {
+    machine(user).dwtAccess(isWrite: type == UC_MEM_WRITE, address: address, value: UInt32(truncatingIfNeeded: value))
+}
+
+private func divideHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ user: UnsafeMutableRawPointer?) {
+    machine(user).priceDivide(at: address)
+}
+
+private func probeHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ user: UnsafeMutableRawPointer?) {
+    let m = machine(user)
+    m.probeCycles[address, default: []].append(UInt64(m.cyclesBefore(address: address).rounded(.down)))
+}
+
+private func interruptHook(_ uc: OpaquePointer?, _ number: UInt32, _ user: UnsafeMutableRawPointer?) {
+    machine(user).interrupt(number)
+}
+
+private func unmappedHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: UInt64, _ size: Int32, _ value: Int64, _ user: UnsafeMutableRawPointer?) -> Bool {
+    let m = machine(user)
+    let kind: String
+    switch type {
+    case UC_MEM_WRITE_UNMAPPED: kind = "write of \(size) bytes"
+    case UC_MEM_FETCH_UNMAPPED: kind = "instruction fetch"
+    default: kind = "read of \(size) bytes"
+    }
+    let pc = type == UC_MEM_FETCH_UNMAPPED ? nil : m.locateAccess(address)
+    m.fail(.memoryFault(kind: kind, address: address, pc: m.image.describe(pc ?? m.currentBlockStart)))
+    return false
+}
+
+private func invalidInstructionHook(_ uc: OpaquePointer?, _ user: UnsafeMutableRawPointer?) -> Bool {
+    let m = machine(user)
+    m.fail(.undefinedInstruction(pc: m.image.describe(UInt64(m.register(UC_ARM_REG_PC)))))
+    return false
+}
+
+extension Machine {
+    /// Runs the firmware until it exits, hits a non-semihosting BKPT, faults, or runs out of budget.
+    public func run(_ options: RunOptions = RunOptions()) throws -> RunResult {
+        precondition(!hasRunOnce(), "a Machine runs once")
+        self.options = options
+        hot.pointee.budget = options.maxInstructions
+        try installHooks(probes: options.probes)
+        let boot = bootState()
+        setRegister(UC_ARM_REG_SP, boot.sp)
+        setRegister(UC_ARM_REG_LR, 0xFFFF_FFFF)
+        let timeout = options.timeoutSeconds.map { UInt64(max(1, $0 * 1_000_000)) } ?? 0
+        let started = Date()
+        let err = uc_emu_start(uc, UInt64(boot.pc), 0xFFFF_FFFE, timeout, 0)
+        let wall = Date().timeIntervalSince(started)
+        let pc = UInt64(register(UC_ARM_REG_PC))
+        if let e = pendingError { throw e }
+        if hot.pointee.budgetExceeded { throw EmulatorError.budgetExhausted(instructions: options.maxInstructions, pc: image.describe(pc)) }
+        guard err == UC_ERR_OK else {
+            if err == UC_ERR_INSN_INVALID { throw EmulatorError.undefinedInstruction(pc: image.describe(pc)) }
+            if err == UC_ERR_EXCEPTION { throw EmulatorError.cpuException(number: 0, pc: image.describe(pc)) }
+            throw EmulatorError.library(call: "uc_emu_start (pc \(image.describe(pc)))", message: String(cString: uc_strerror(err)))
+        }
+        guard let stop = stopReason else {
+            if let t = options.timeoutSeconds { throw EmulatorError.timeout(seconds: t, pc: image.describe(pc)) }
+            throw EmulatorError.library(call: "uc_emu_start", message: "emulation stopped at \(image.describe(pc)) without the program exiting")
+        }
+        let events = eventTotals()
+        return RunResult(
+            board: board.name, core: board.core.name, clockHz: board.clockHz.value, stop: stop, exitCode: exitCode,
+            instructions: UInt64(events[.instructions]), cycles: UInt64(events.dot(costs).rounded()),
+            events: events, stdout: stdoutBytes, stderr: stderrBytes, counterReads: counterReads,
+            probeCycles: probeCycles, wallSeconds: wall, basicBlocks: hot.pointee.blockCount)
+    }
+
+    private func hasRunOnce() -> Bool {
+        defer { hasRunFlag = true }
+        return hasRunFlag
+    }
+
+    /// Σ executions · static events of every block, plus the dynamic counters.
+    public func eventTotals() -> EventVector {
+        var total = EventVector()
+        for i in 0..<hot.pointee.blockCount {
+            let n = Double(hot.pointee.blocks[i].executions)
+            guard n > 0 else { continue }
+            let e = analyses[i].events
+            for k in 0..<total.values.count where e.values[k] != 0 { total.values[k] += n * e.values[k] }
+        }
+        total[.branchTaken] += Double(hot.pointee.branchTaken)
+        total[.divideCycles] += Double(divideCycles)
+        total[.fetchBranchMisses] += Double(hot.pointee.fetchBranchMisses)
+        total[.fetchSequentialMisses] += Double(hot.pointee.fetchSequentialMisses)
+        total[.flashDataReads] += Double(flashData.reads)
+        total[.flashDataMisses] += Double(flashData.misses)
+        total[.sramDataMisses] += Double(sramData.misses)
+        return total
+    }
+
+    private func installHooks(probes: [UInt64]) throws {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        var h: uc_hook = 0
+        try check("uc_hook_add(block)", mn_hook_add_code(uc, &h, Int32(UC_HOOK_BLOCK.rawValue), blockHook, UnsafeMutableRawPointer(hot), 1, 0))
+        for (lo, hi) in ranges(of: .flash) {
+            try check("uc_hook_add(flash read)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue), flashReadHook, me, lo, hi))
+        }
+        if sramData.cache != nil {
+            for (lo, hi) in ranges(of: .sram, cacheableOnly: true) {
+                try check("uc_hook_add(sram read)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue), sramReadHook, me, lo, hi))
+            }
+        }
+        try check("uc_hook_add(dwt)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue | UC_HOOK_MEM_WRITE.rawValue),
+                                                      dwtHook, me, DWTRegister.base, DWTRegister.base + 0xFFF))
+        for address in divides.keys {
+            try check("uc_hook_add(divide)", mn_hook_add_code(uc, &h, Int32(UC_HOOK_CODE.rawValue), divideHook, me, address, address))
+        }
+        for address in Set(probes.map { $0 & ~1 }) {
+            try check("uc_hook_add(probe)", mn_hook_add_code(uc, &h, Int32(UC_HOOK_CODE.rawValue), probeHook, me, address, address))
+        }
+        try check("uc_hook_add(intr)", mn_hook_add_intr(uc, &h, interruptHook, me))
+        try check("uc_hook_add(unmapped)", mn_hook_add_invalid_mem(uc, &h, Int32(UC_HOOK_MEM_READ_UNMAPPED.rawValue | UC_HOOK_MEM_WRITE_UNMAPPED.rawValue | UC_HOOK_MEM_FETCH_UNMAPPED.rawValue), unmappedHook, me))
+        try check("uc_hook_add(invalid insn)", mn_hook_add_invalid_insn(uc, &h, invalidInstructionHook, me))
+    }
+
+    /// Records the first error and stops emulation; `run` rethrows it.
+    func fail(_ error: EmulatorError) {
+        if pendingError == nil { pendingError = error }
+        uc_emu_stop(uc)
+    }
+
+    var currentBlockStart: UInt64 {
+        let i = hot.pointee.current
+        return i >= 0 ? hot.pointee.blocks[i].start : UInt64(register(UC_ARM_REG_PC))
+    }
+
+    // MARK: slow paths
+
+    /// Decodes a block seen for the first time and records its static cost.
+    func discoverBlock(_ address: UInt64, _ size: UInt32, key: UInt64) -> Int {
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        _ = bytes.withUnsafeMutableBytes { uc_mem_read(uc, address, $0.baseAddress, Int(size)) }
+        var insns = decoder.decode(bytes, at: UInt32(truncatingIfNeeded: address))
+        if insns.isEmpty {
+            // Capstone could not decode what Unicorn runs; price it as one ALU instruction per halfword.
+            insns = (0..<max(1, Int(size) / 2)).map {
+                DecodedInstruction(address: UInt32(truncatingIfNeeded: address) + UInt32($0 * 2), size: 2, cls: .alu, text: "?",
+                                   reads: [], writes: [], addressRegs: [], writesPC: false, isConditionalBranch: false)
+            }
+        }
+        var analysis = BlockAnalysis(instructions: insns, costs: costs)
+        // A divide not found by the load-time scan (code written at run time) gets the mean of its bounds.
+        for insn in insns where insn.cls == .divide && divides[UInt64(insn.address)] == nil {
+            analysis.events[.divideCycles] += (board.core.divideBase.value + board.core.divideMax.value) / 2
+        }
+        let staticCycles = analysis.events.dot(costs)
+        analyses.append(analysis)
+        let record = BlockRecord(
+            start: address, end: address + UInt64(size), cycles: staticCycles, executions: 0,
+            instructionCount: UInt64(insns.count), endsInControlFlow: analysis.endsInControlFlow,
+            fetchModelled: isFetchModelled(address))
+        return hot.pointee.insert(record, key: key)
+    }
+
+    /// SDIV/UDIV cycles from the operands: `min(max, base + ceil(bits / bitsPerCycle))`, where `bits`
+    /// is how many more significant bits the dividend has than the divisor (0 if it is smaller).
+    func priceDivide(at address: UInt64) {
+        guard let d = divides[address] else { return }
+        let regs: [uc_arm_reg] = [UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5,
+                                  UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
+                                  UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR, UC_ARM_REG_PC]
+        var n = register(regs[Int(d.rn)]), m = register(regs[Int(d.rm)])
+        if d.signed {
+            n = UInt32(Int32(bitPattern: n).magnitude)
+            m = UInt32(Int32(bitPattern: m).magnitude)
+        }
+        let bits = (m == 0 || n < m) ? 0 : (m.leadingZeroBitCount - n.leadingZeroBitCount + 1)
+        let core = board.core
+        let cycles = min(core.divideMax.value, core.divideBase.value + (Double(bits) / core.divideBitsPerCycle.value).rounded(.up))
+        divideCycles += UInt64(cycles)
+        hot.pointee.cycles += cycles * costs[.divideCycles]
+    }
+
+    /// Modelled cycles before the instruction at `address` in the current block executes.
+    func cyclesBefore(address: UInt64) -> Double {
+        let i = hot.pointee.current
+        guard i >= 0 else { return hot.pointee.cycles }
+        let a = analyses[i]
+        let k = a.index(of: UInt32(truncatingIfNeeded: address)) ?? (a.instructions.count - 1)
+        return hot.pointee.cycles - (a.prefixCycles.last! - a.prefixCycles[k])
+    }
+
+    /// The address of the instruction in the current block whose memory access covers `address`,
+    /// found by evaluating each candidate's addressing mode with the live registers. (Unicorn does not
+    /// keep PC exact inside memory callbacks.) Successive accesses in one block advance a cursor.
+    func locateAccess(_ address: UInt64) -> UInt64? {
+        let i = hot.pointee.current
+        guard i >= 0 else { return nil }
+        if accessCursorBlock != i || hot.pointee.blocks[i].executions != lastCursorExecution {
+            accessCursorBlock = i
+            lastCursorExecution = hot.pointee.blocks[i].executions
+            accessCursor = 0
+        }
+        let insns = analyses[i].instructions
+        for k in accessCursor..<insns.count {
+            let d = insns[k]
+            guard d.cls.isSingleAccess || d.cls == .loadMultiple || d.cls == .storeMultiple else { continue }
+            guard let base = registerValue(capstone: d.memBase, at: d.address) else { continue }
+            var lo: UInt64, hi: UInt64
+            if d.cls.isSingleAccess {
+                var a = Int64(base)
+                if d.memIndex != 0, let idx = registerValue(capstone: d.memIndex, at: d.address) {
+                    let scaled = Int64(idx) << Int64(d.memShift)
+                    a += d.memSubtract ? -scaled : scaled
+                }
+                a += Int64(d.memDisp)
+                lo = UInt64(truncatingIfNeeded: a) & 0xFFFF_FFFF
+                hi = lo + 8
+            } else {
+                // 8 bytes per register covers both core and double-precision FPU registers.
+                let span = UInt64(8 * max(1, d.transferCount))
+                lo = d.isDescending ? UInt64(base) &- span : UInt64(base)
+                hi = d.isDescending ? UInt64(base) : UInt64(base) + span
+            }
+            if address >= lo && address < hi {
+                accessCursor = k + 1
+                return UInt64(d.address)
+            }
+        }
+        return nil
+    }
+
+    private func registerValue(capstone reg: UInt16, at pc: UInt32) -> UInt32? {
+        guard let ucReg = RegisterMap.unicorn(reg) else { return nil }
+        if ucReg == Int32(UC_ARM_REG_PC.rawValue) { return (pc + 4) & ~3 }
+        var v: UInt32 = 0
+        uc_reg_read(uc, ucReg, &v)
+        return v
+    }
+
+    // MARK: DWT
+
+    func dwtAccess(isWrite: Bool, address: UInt64, value: UInt32) {
+        if isWrite {
+            let now = cyclesBefore(address: locateAccess(address) ?? currentBlockStart)
+            switch address {
+            case DWTRegister.ctrl:
+                let enable = value & 1 == 1
+                if enable && !dwt.enabled { dwt.since = now }
+                if !enable && dwt.enabled { dwt.base = dwt.value(at: now) }
+                dwt.enabled = enable
+            case DWTRegister.cyccnt:
+                dwt.base = value
+                dwt.since = now
+            default: break
+            }
+            return
+        }
+        guard address == DWTRegister.cyccnt else { return }
+        let pc = locateAccess(address)
+        let now = cyclesBefore(address: pc ?? currentBlockStart)
+        var v = dwt.value(at: now)
+        uc_mem_write(uc, DWTRegister.cyccnt, &v, 4)
+        counterReads.append(CounterRead(pc: pc ?? currentBlockStart, value: v))
+    }
+}
+
+/// Addresses of the DWT registers the emulator models (ARMv7-M ARM §C1.8).
+enum DWTRegister {
+    static let base: UInt64 = 0xE000_1000
+    static let ctrl: UInt64 = 0xE000_1000
+    static let cyccnt: UInt64 = 0xE000_1004
+}

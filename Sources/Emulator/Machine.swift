@@ -1,0 +1,266 @@
+import CEmulatorShims
+import CUnicorn
+import Foundation
+import Targets
+
+/// How to run a firmware image.
+public struct RunOptions: Sendable {
+    /// Stop with `EmulatorError.budgetExhausted` after this many instructions (checked per basic block).
+    public var maxInstructions: UInt64
+    /// Optional wall-clock limit in seconds.
+    public var timeoutSeconds: Double?
+    /// Bytes the program reads from semihosting stdin.
+    public var stdin: [UInt8]
+    /// What SYS_GET_CMDLINE returns.
+    public var commandLine: String
+    /// Addresses at which to record the modelled cycle count (before the instruction there executes).
+    public var probes: [UInt64]
+
+    public init(maxInstructions: UInt64 = 1_000_000_000, timeoutSeconds: Double? = nil, stdin: [UInt8] = [],
+                commandLine: String = "firmware", probes: [UInt64] = []) {
+        self.maxInstructions = maxInstructions
+        self.timeoutSeconds = timeoutSeconds
+        self.stdin = stdin
+        self.commandLine = commandLine
+        self.probes = probes
+    }
+}
+
+/// One emulated board with one firmware image loaded: Unicorn in M-profile Thumb mode, the board's
+/// memory map, DWT/semihosting peripherals, and the cycle model. Single use: create, `run()`, drop.
+public final class Machine {
+    public let board: Board
+    public let image: ELFImage
+    let costs: EventVector
+    let uc: OpaquePointer
+    let decoder: Decoder
+    let hot: UnsafeMutablePointer<HotState>
+    var analyses: [BlockAnalysis] = []
+    private var hostMemory: [UnsafeMutableRawPointer] = []
+    private var hookHandles: [uc_hook] = []
+    var hasRunFlag = false
+    var lastCursorExecution: UInt64 = 0
+
+    // Run state reached from the cold hooks.
+    var pendingError: EmulatorError?
+    var stopReason: StopReason?
+    var exitCode: Int32 = 0
+    var options = RunOptions()
+    var stdoutBytes: [UInt8] = []
+    var stderrBytes: [UInt8] = []
+    var counterReads: [CounterRead] = []
+    var probeCycles: [UInt64: [UInt64]] = [:]
+    var divideCycles: UInt64 = 0
+    var accessCursor = 0
+    var accessCursorBlock = -1
+    let dwt = DWTState()
+    var semihosting = SemihostingState()
+    var flashData = DataPath()
+    var sramData = DataPath()
+    /// Divide instructions found in executable segments: address → (Rn, Rm, signed).
+    var divides: [UInt64: (rn: Int32, rm: Int32, signed: Bool)] = [:]
+
+    public init(board: Board, image: ELFImage) throws {
+        self.board = board
+        self.image = image
+        costs = board.costVector
+        var engine: OpaquePointer? = nil
+        try ucCheck("uc_open", uc_open(UC_ARCH_ARM, uc_mode(UC_MODE_THUMB.rawValue | UC_MODE_MCLASS.rawValue), &engine))
+        uc = engine!
+        hot = .allocate(capacity: 1)
+        hot.initialize(to: HotState())
+        decoder = try Decoder(armv8m: board.core.architecture.hasPrefix("armv8"))
+        let model: uc_cpu_arm
+        switch board.core.cpu {
+        case "cortex-m0": model = UC_CPU_ARM_CORTEX_M0
+        case "cortex-m3": model = UC_CPU_ARM_CORTEX_M3
+        case "cortex-m4": model = UC_CPU_ARM_CORTEX_M4
+        case "cortex-m7": model = UC_CPU_ARM_CORTEX_M7
+        default: model = UC_CPU_ARM_CORTEX_M33
+        }
+        try check("uc_ctl_set_cpu_model", mn_ctl_set_cpu_model(uc, Int32(model.rawValue)))
+        try mapMemory()
+        try loadSegments()
+        configureCycleModel()
+    }
+
+    deinit {
+        uc_close(uc)
+        hot.pointee.release()
+        flashData.cache?.release()
+        sramData.cache?.release()
+        hot.deinitialize(count: 1)
+        hot.deallocate()
+        for p in hostMemory { free(p) }
+    }
+
+    /// Turns a Unicorn error code into a Swift error naming the call.
+    func check(_ call: String, _ err: uc_err) throws { try ucCheck(call, err) }
+
+    // MARK: memory
+
+    static let ppbBase: UInt64 = 0xE000_0000
+    static let ppbSize: UInt64 = 0x10_0000
+
+    private func mapMemory() throws {
+        for region in board.memories {
+            guard let mem = aligned(region.size) else { throw EmulatorError.library(call: "posix_memalign", message: "out of memory") }
+            for base in [region.base] + region.aliases {
+                try check("uc_mem_map_ptr(\(region.name) at 0x\(String(base, radix: 16)))",
+                          uc_mem_map_ptr(uc, base, Int(region.size), UInt32(UC_PROT_ALL.rawValue), mem))
+            }
+        }
+        // Private peripheral bus: DWT, SCS (SCB, SysTick, NVIC) as plain registers, DWT priced by hooks.
+        guard let ppb = aligned(Machine.ppbSize) else { throw EmulatorError.library(call: "posix_memalign", message: "out of memory") }
+        try check("uc_mem_map_ptr(ppb)", uc_mem_map_ptr(uc, Machine.ppbBase, Int(Machine.ppbSize), UInt32(UC_PROT_ALL.rawValue), ppb))
+        var cpuid = board.core.cpuid.value
+        try check("uc_mem_write(CPUID)", uc_mem_write(uc, 0xE000_ED00, &cpuid, 4))
+    }
+
+    private func aligned(_ size: UInt64) -> UnsafeMutableRawPointer? {
+        var p: UnsafeMutableRawPointer? = nil
+        guard posix_memalign(&p, 4096, Int(size)) == 0, let mem = p else { return nil }
+        memset(mem, 0, Int(size))
+        hostMemory.append(mem)
+        return mem
+    }
+
+    /// Whether [address, address+size) lies inside one region (or one alias of it).
+    func isMapped(_ address: UInt64, _ size: UInt64) -> Bool {
+        for r in board.memories {
+            for base in [r.base] + r.aliases where address >= base && address + size <= base + r.size { return true }
+        }
+        return false
+    }
+
+    private func loadSegments() throws {
+        for seg in image.segments {
+            guard isMapped(seg.address, seg.memorySize) else {
+                throw EmulatorError.segmentOutsideMemory(path: image.path, address: seg.address, size: seg.memorySize, board: board.name)
+            }
+            if !seg.data.isEmpty {
+                try seg.data.withUnsafeBytes { buf in
+                    try check("uc_mem_write(segment 0x\(String(seg.address, radix: 16)))",
+                              uc_mem_write(uc, seg.address, buf.baseAddress, buf.count))
+                }
+            }
+            if seg.isExecutable { scanDivides(seg) }
+        }
+    }
+
+    /// Finds SDIV/UDIV encodings (T1: 1111 1011 1001/1011 Rn, 1111 Rd 1111 Rm) at every halfword so that
+    /// a code hook can price each one from its operands. A false match in data never executes.
+    private func scanDivides(_ seg: ELFImage.Segment) {
+        let d = seg.data
+        var i = 0
+        while i + 4 <= d.count {
+            let hw1 = UInt16(d[i]) | UInt16(d[i + 1]) << 8
+            let hw2 = UInt16(d[i + 2]) | UInt16(d[i + 3]) << 8
+            let op = hw1 & 0xFFF0
+            if (op == 0xFB90 || op == 0xFBB0) && hw2 & 0xF0F0 == 0xF0F0 {
+                divides[seg.address + UInt64(i)] = (rn: Int32(hw1 & 0xF), rm: Int32(hw2 & 0xF), signed: op == 0xFB90)
+            }
+            i += 2
+        }
+    }
+
+    func read32(_ address: UInt64) -> UInt32? {
+        var v: UInt32 = 0
+        return uc_mem_read(uc, address, &v, 4) == UC_ERR_OK ? v : nil
+    }
+
+    func register(_ id: uc_arm_reg) -> UInt32 {
+        var v: UInt32 = 0
+        uc_reg_read(uc, Int32(id.rawValue), &v)
+        return v
+    }
+
+    func setRegister(_ id: uc_arm_reg, _ value: UInt32) {
+        var v = value
+        uc_reg_write(uc, Int32(id.rawValue), &v)
+    }
+
+    // MARK: cycle model set-up
+
+    private func configureCycleModel() {
+        var s = hot.pointee
+        s.owner = Unmanaged.passUnretained(self).toOpaque()
+        s.branchTakenCost = costs[.branchTaken]
+        s.fetchBranchMissCost = costs[.fetchBranchMisses]
+        s.fetchSequentialMissCost = costs[.fetchSequentialMisses]
+        let fetchSpec = board.caches.first { ($0.role == .instruction || $0.role == .unified) && $0.regions.contains(.flash) }
+        if let spec = fetchSpec {
+            s.fetchCache = CacheModel(spec)
+            s.hasFetchCache = true
+            s.fetchLineShift = UInt64(spec.lineBytes.trailingZeroBitCount)
+        } else {
+            s.fetchLineShift = 4  // 128-bit flash line without any cache: every new line is fetched
+        }
+        hot.pointee = s
+        let flashDataSpec = board.caches.first { ($0.role == .data || $0.role == .unified) && $0.regions.contains(.flash) }
+        flashData.sharesFetchCache = flashDataSpec != nil && flashDataSpec == fetchSpec
+        if let spec = flashDataSpec, !flashData.sharesFetchCache { flashData.cache = CacheModel(spec) }
+        flashData.lineShift = UInt64((flashDataSpec?.lineBytes ?? 16).trailingZeroBitCount)
+        flashData.missCost = costs[.flashDataMisses]
+        flashData.readCost = costs[.flashDataReads]
+        if let spec = board.caches.first(where: { ($0.role == .data || $0.role == .unified) && $0.regions.contains(.sram) }) {
+            sramData.cache = CacheModel(spec)
+            sramData.lineShift = UInt64(spec.lineBytes.trailingZeroBitCount)
+        }
+        sramData.missCost = costs[.sramDataMisses]
+    }
+
+    /// Address ranges (base, alias…) of regions of `kind`.
+    func ranges(of kind: MemoryKind, cacheableOnly: Bool = false) -> [(UInt64, UInt64)] {
+        board.memories.filter { $0.kind == kind && (!cacheableOnly || $0.isCacheable) }
+            .flatMap { r in ([r.base] + r.aliases).map { ($0, $0 + r.size - 1) } }
+    }
+
+    func isFetchModelled(_ address: UInt64) -> Bool {
+        ranges(of: .flash).contains { address >= $0.0 && address <= $0.1 }
+    }
+
+    // MARK: boot
+
+    /// Initial (SP, PC): the vector table at the boot address if one is there, else the ELF entry
+    /// point with SP at the top of the first RAM region.
+    public func bootState() -> (sp: UInt32, pc: UInt32, fromVectorTable: Bool) {
+        let boot = board.bootAddress.value
+        let coversBoot = image.segments.contains { boot >= $0.address && boot + 8 <= $0.address + UInt64($0.data.count) }
+        if coversBoot, let sp = read32(boot), let reset = read32(boot + 4),
+           reset & 1 == 1, isMapped(UInt64(reset & ~1), 2), sp & 3 == 0, sp != 0,
+           board.memories.contains(where: { ($0.kind == .sram || $0.kind == .tcm) && UInt64(sp) > $0.base && UInt64(sp) <= $0.end }) {
+            return (sp, reset, true)
+        }
+        return (UInt32(truncatingIfNeeded: board.defaultStackTop), UInt32(truncatingIfNeeded: image.entry) | 1, false)
+    }
+}
+
+/// The one place a Unicorn status becomes a Swift error carrying the call's name and Unicorn's message.
+func ucCheck(_ call: String, _ err: uc_err) throws {
+    guard err == UC_ERR_OK else { throw EmulatorError.library(call: call, message: String(cString: uc_strerror(err))) }
+}
+
+/// Flash or cacheable-SRAM data reads: counters, prices and the cache in front of them.
+struct DataPath {
+    var cache: CacheModel? = nil
+    var sharesFetchCache = false
+    var lineShift: UInt64 = 4
+    var reads: UInt64 = 0
+    var misses: UInt64 = 0
+    var readCost: Double = 0
+    var missCost: Double = 0
+}
+
+/// DWT cycle counter: CYCCNT counts modelled cycles while CTRL.CYCCNTENA (bit 0) is set.
+final class DWTState {
+    var enabled = false
+    /// CYCCNT value at the moment it was last enabled or written.
+    var base: UInt32 = 0
+    /// Modelled cycle count at that moment.
+    var since: Double = 0
+
+    func value(at cycles: Double) -> UInt32 {
+        enabled ? base &+ UInt32(truncatingIfNeeded: UInt64(max(0, cycles - since))) : base
+    }
+}

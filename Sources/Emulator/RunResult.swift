@@ -1,0 +1,47 @@
+import Targets
+
+/// Why a run stopped.
+public enum StopReason: Equatable, Sendable, CustomStringConvertible {
+    /// SYS_EXIT / SYS_EXIT_EXTENDED with this status.
+    case exited(Int32)
+    /// A BKPT other than the semihosting one.
+    case breakpoint(UInt8)
+
+    public var description: String {
+        switch self {
+        case let .exited(c): return "exit(\(c))"
+        case let .breakpoint(n): return "bkpt #\(n)"
+        }
+    }
+}
+
+/// A value of DWT->CYCCNT handed to the program, with the instruction that read it.
+public struct CounterRead: Sendable, Equatable {
+    public var pc: UInt64
+    public var value: UInt32
+}
+
+/// Everything a finished run reports.
+public struct RunResult: Sendable {
+    public var board: String
+    public var core: String
+    public var clockHz: Double
+    public var stop: StopReason
+    /// Exit status: the SYS_EXIT code, or r0 at a plain breakpoint.
+    public var exitCode: Int32
+    public var instructions: UInt64
+    /// cycles = events · costs (rounded to the nearest cycle).
+    public var cycles: UInt64
+    public var events: EventVector
+    public var stdout: [UInt8]
+    public var stderr: [UInt8]
+    /// Every CYCCNT read the program made, in order.
+    public var counterReads: [CounterRead]
+    /// Modelled cycle count when execution first reached each probe address (cycles before that instruction).
+    public var probeCycles: [UInt64: [UInt64]]
+    public var wallSeconds: Double
+    public var basicBlocks: Int
+
+    public var seconds: Double { Double(cycles) / clockHz }
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+}

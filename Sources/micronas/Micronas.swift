@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Micronas: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "micronas",
+        abstract: "Find time-series classifiers that fit a microcontroller, proven on emulated boards.",
+        subcommands: [TargetsCommand.self, EmulateCommand.self]
+    )
+}

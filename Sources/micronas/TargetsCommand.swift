@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Targets
+
+struct TargetsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "targets", abstract: "List the emulated boards: core, clock, memories, aliases.")
+
+    @OptionGroup var location: TargetsLocation
+    @Flag(help: "Print one JSON object instead of a table.") var json = false
+
+    func run() throws {
+        let catalog: BoardCatalog
+        do { catalog = try location.catalog() } catch { throw ValidationError(String(describing: error)) }
+        if json {
+            let boards: [[String: Any]] = catalog.boards.map { b in
+                [
+                    "name": b.name, "aliases": b.aliases, "mcu": b.mcu, "core": b.core.name, "cpu": b.core.cpu,
+                    "clock_hz": b.clockHz.value, "file": b.file, "compiler_flags": b.compilerFlags,
+                    "flash_bytes": b.flashBytes, "sram_bytes": b.sramBytes,
+                    "memories": b.memories.map { m in
+                        ["name": m.name, "kind": m.kind.rawValue, "base": m.base, "size": m.size,
+                         "aliases": m.aliases, "source": m.source] as [String: Any]
+                    },
+                    "caches": b.caches.map { c in
+                        ["name": c.name, "role": c.role.rawValue, "bytes": c.lines * c.lineBytes,
+                         "line_bytes": c.lineBytes, "ways": c.ways] as [String: Any]
+                    },
+                    "costs": b.costVector.named,
+                ]
+            }
+            print(try jsonLine(["targets": boards, "directory": catalog.directory.path]))
+            return
+        }
+        print(pad("board", 18) + pad("aliases", 12) + pad("mcu", 14) + pad("core", 12) + pad("clock", 9) + "memories")
+        for b in catalog.boards {
+            let mems = b.memories.filter { $0.kind != .peripheral }
+                .map { "\($0.name) \(kib($0.size)) @0x\(String($0.base, radix: 16, uppercase: true))" }.joined(separator: ", ")
+            print(pad(b.name, 18) + pad(b.aliases.joined(separator: ","), 12) + pad(b.mcu, 14) + pad(b.core.name, 12)
+                  + pad("\(Int(b.clockHz.value / 1e6)) MHz", 9) + mems)
+        }
+    }
+}
+
+func pad(_ s: String, _ width: Int) -> String {
+    s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+}
+
+func kib(_ bytes: UInt64) -> String {
+    bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes >> 10) KiB"
+}
