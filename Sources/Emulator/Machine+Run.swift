@@ -97,7 +97,7 @@ private func divideHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32,
 
 private func probeHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ user: UnsafeMutableRawPointer?) {
     let m = machine(user)
-    m.probeCycles[address, default: []].append(UInt64(m.cyclesBefore(address: address).rounded(.down)))
+    m.probeCycles[address, default: []].append(m.cyclesBefore(address: address))
 }
 
 private func interruptHook(_ uc: OpaquePointer?, _ number: UInt32, _ user: UnsafeMutableRawPointer?) {
@@ -154,7 +154,7 @@ extension Machine {
             board: board.name, core: board.core.name, clockHz: board.clockHz.value, stop: stop, exitCode: exitCode,
             instructions: UInt64(events[.instructions]), cycles: UInt64(events.dot(costs).rounded()),
             events: events, stdout: stdoutBytes, stderr: stderrBytes, counterReads: counterReads,
-            probeCycles: probeCycles, wallSeconds: wall, basicBlocks: hot.pointee.blockCount)
+            probeCycles: probeCycles, accumulatedCycles: hot.pointee.cycles, wallSeconds: wall, basicBlocks: hot.pointee.blockCount)
     }
 
     private func hasRunOnce() -> Bool {
@@ -262,6 +262,7 @@ extension Machine {
         let cycles = min(core.divideMax.value, core.divideBase.value + (Double(bits) / core.divideBitsPerCycle.value).rounded(.up))
         divideCycles += UInt64(cycles)
         hot.pointee.cycles += cycles * costs[.divideCycles]
+        lastDivide = (address, cycles * costs[.divideCycles], hot.pointee.instructions)
     }
 
     /// Modelled cycles before the instruction at `address` in the current block executes.
@@ -270,7 +271,11 @@ extension Machine {
         guard i >= 0 else { return hot.pointee.cycles }
         let a = analyses[i]
         let k = a.index(of: UInt32(truncatingIfNeeded: address)) ?? (a.instructions.count - 1)
-        return hot.pointee.cycles - (a.prefixCycles.last! - a.prefixCycles[k])
+        var before = hot.pointee.cycles - (a.prefixCycles.last! - a.prefixCycles[k])
+        // Hooks at one address run in no fixed order: a divide priced at this very instruction
+        // (same block execution) has not executed yet from the probe's point of view.
+        if lastDivide.address == address && lastDivide.stamp == hot.pointee.instructions { before -= lastDivide.cost }
+        return before
     }
 
     /// The address of the instruction in the current block whose memory access covers `address`,

@@ -49,8 +49,9 @@ public final class Machine {
     var stdoutBytes: [UInt8] = []
     var stderrBytes: [UInt8] = []
     var counterReads: [CounterRead] = []
-    var probeCycles: [UInt64: [UInt64]] = [:]
+    var probeCycles: [UInt64: [Double]] = [:]
     var divideCycles: UInt64 = 0
+    var lastDivide: (address: UInt64, cost: Double, stamp: UInt64) = (.max, 0, 0)
     var accessCursor = 0
     var accessCursorBlock = -1
     let dwt = DWTState()

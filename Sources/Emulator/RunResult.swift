@@ -38,7 +38,9 @@ public struct RunResult: Sendable {
     /// Every CYCCNT read the program made, in order.
     public var counterReads: [CounterRead]
     /// Modelled cycle count when execution first reached each probe address (cycles before that instruction).
-    public var probeCycles: [UInt64: [UInt64]]
+    public var probeCycles: [UInt64: [Double]]
+    /// The cycle count accumulated block by block during the run; equals `events · costs` up to rounding.
+    public var accumulatedCycles: Double
     public var wallSeconds: Double
     public var basicBlocks: Int
 

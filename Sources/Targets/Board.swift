@@ -102,10 +102,12 @@ public struct Board: Sendable, Equatable {
         memories.first { $0.contains(address) }
     }
 
-    /// The first SRAM-like region (sram or tcm) in map order with the highest end: default stack top.
+    /// Default initial SP for images without a vector table: the top of the RAM region (sram or tcm)
+    /// holding 0x2000_0000, the base of the Armv7-M/Armv8-M "SRAM" address region, else of the first
+    /// RAM region in the file.
     public var defaultStackTop: UInt64 {
         let ram = memories.filter { $0.kind == .sram || $0.kind == .tcm }
-        return ram.first.map { $0.end } ?? 0
+        return (ram.first { $0.contains(0x2000_0000) } ?? ram.first).map { $0.end } ?? 0
     }
 
     public var sramBytes: UInt64 { memories.filter { $0.kind == .sram || $0.kind == .tcm }.reduce(0) { $0 + $1.size } }

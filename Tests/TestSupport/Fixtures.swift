@@ -1,0 +1,73 @@
+import Foundation
+import Targets
+
+/// Paths and builders shared by the test targets.
+public enum Fixtures {
+    /// The repository root (three levels above this file).
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static var targetsDirectory: URL { root.appendingPathComponent("targets") }
+
+    public static func catalog() throws -> BoardCatalog { try BoardCatalog(directory: targetsDirectory) }
+
+    public static func board(_ name: String) throws -> Board { try catalog().board(named: name) }
+
+    /// A fresh temporary directory for one test.
+    public static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("micronas-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    public struct ToolError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Runs a program and returns its stdout; throws with stderr on failure.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [executable] + arguments
+        if let d = directory { p.currentDirectoryURL = d }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw ToolError(description: "\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: e, as: UTF8.self))")
+        }
+        return String(decoding: o, as: UTF8.self)
+    }
+
+    /// Assembles a bare Thumb-2 program (no C library) linked with `.text` at `textAddress`,
+    /// entry `start`. `cpu` is a -mcpu value.
+    public static func assemble(_ source: String, cpu: String, textAddress: UInt64, fpu: Bool = false) throws -> String {
+        let dir = try temporaryDirectory()
+        let src = dir.appendingPathComponent("snippet.S")
+        let elf = dir.appendingPathComponent("snippet.elf")
+        let header = ".syntax unified\n.thumb\n.text\n.global start\n.thumb_func\n"
+        try (header + source + "\n").write(to: src, atomically: true, encoding: .utf8)
+        var flags = ["-mcpu=\(cpu)", "-mthumb", "-nostdlib", "-nostartfiles", "-Wl,-e,start",
+                     "-Wl,-Ttext=0x\(String(textAddress, radix: 16))", "-Wl,--no-warn-rwx-segments"]
+        if fpu { flags += ["-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"] }
+        try run("arm-none-eabi-gcc", flags + [src.path, "-o", elf.path])
+        return elf.path
+    }
+
+    /// Builds a C program with the board's harness (startup, linker script, rdimon semihosting).
+    public static func buildWithHarness(_ cSource: String, board: String, extraFlags: String = "") throws -> String {
+        let dir = try temporaryDirectory()
+        let src = dir.appendingPathComponent("program.c")
+        let elf = dir.appendingPathComponent("program.elf")
+        try cSource.write(to: src, atomically: true, encoding: .utf8)
+        var args = ["-s", "-C", root.appendingPathComponent("kernels/harness").path, "BOARD=\(board)", "SRC=\(src.path)", "OUT=\(elf.path)"]
+        if !extraFlags.isEmpty { args.append("CFLAGS=\(extraFlags)") }
+        try run("make", args)
+        return elf.path
+    }
+}
