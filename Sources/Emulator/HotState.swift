@@ -32,6 +32,9 @@ struct HotState {
     var fetchLineShift: UInt64 = 4
     var hasFetchCache = false
     var fetchCache: CacheModel? = nil
+    /// Data reads from flash and from cacheable SRAM.
+    var flashData = DataPath()
+    var sramData = DataPath()
 
     // Block table: open addressing on (start | size << 32) → index into `blocks`.
     var keys: UnsafeMutablePointer<UInt64>
@@ -61,6 +64,8 @@ struct HotState {
         slots.deallocate()
         blocks.deallocate()
         fetchCache?.release()
+        flashData.cache?.release()
+        sramData.cache?.release()
     }
 
     @inline(__always) static func hash(_ key: UInt64) -> Int {

@@ -59,31 +59,31 @@ private func machine(_ user: UnsafeMutableRawPointer?) -> Machine {
 
 /// Data reads from flash: count, and price misses of the cache in front of flash.
 private func flashReadHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: UInt64, _ size: Int32, _ value: Int64, _ user: UnsafeMutableRawPointer?) {
-    let m = machine(user)
-    m.flashData.reads &+= 1
-    let line = address >> m.flashData.lineShift
+    let s = user!.assumingMemoryBound(to: HotState.self)
+    s.pointee.flashData.reads &+= 1
+    let line = address >> s.pointee.flashData.lineShift
     let hit: Bool
-    if m.flashData.sharesFetchCache {
-        hit = m.hot.pointee.fetchCache!.access(line: line)
-    } else if m.flashData.cache != nil {
-        hit = m.flashData.cache!.access(line: line)
+    if s.pointee.flashData.sharesFetchCache {
+        hit = s.pointee.fetchCache!.access(line: line)
+    } else if s.pointee.flashData.cache != nil {
+        hit = s.pointee.flashData.cache!.access(line: line)
     } else {
         hit = false
     }
-    m.hot.pointee.cycles += m.flashData.readCost
+    s.pointee.cycles += s.pointee.flashData.readCost
     if !hit {
-        m.flashData.misses &+= 1
-        m.hot.pointee.cycles += m.flashData.missCost
+        s.pointee.flashData.misses &+= 1
+        s.pointee.cycles += s.pointee.flashData.missCost
     }
 }
 
 /// Data reads from cacheable SRAM (Cortex-M7 AXI SRAM behind the L1 D-cache).
 private func sramReadHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: UInt64, _ size: Int32, _ value: Int64, _ user: UnsafeMutableRawPointer?) {
-    let m = machine(user)
-    m.sramData.reads &+= 1
-    if !m.sramData.cache!.access(line: address >> m.sramData.lineShift) {
-        m.sramData.misses &+= 1
-        m.hot.pointee.cycles += m.sramData.missCost
+    let s = user!.assumingMemoryBound(to: HotState.self)
+    s.pointee.sramData.reads &+= 1
+    if !s.pointee.sramData.cache!.access(line: address >> s.pointee.sramData.lineShift) {
+        s.pointee.sramData.misses &+= 1
+        s.pointee.cycles += s.pointee.sramData.missCost
     }
 }
 
@@ -129,7 +129,7 @@ extension Machine {
         precondition(!hasRunOnce(), "a Machine runs once")
         self.options = options
         hot.pointee.budget = options.maxInstructions
-        try installHooks(probes: options.probes)
+        try installHooks(probes: options.probes, accounting: options.accounting)
         let boot = bootState()
         setRegister(UC_ARM_REG_SP, boot.sp)
         setRegister(UC_ARM_REG_LR, 0xFFFF_FFFF)
@@ -181,16 +181,20 @@ extension Machine {
         return total
     }
 
-    private func installHooks(probes: [UInt64]) throws {
+    private func installHooks(probes: [UInt64], accounting: Bool) throws {
         let me = Unmanaged.passUnretained(self).toOpaque()
         var h: uc_hook = 0
+        try check("uc_hook_add(intr)", mn_hook_add_intr(uc, &h, interruptHook, me))
+        try check("uc_hook_add(unmapped)", mn_hook_add_invalid_mem(uc, &h, Int32(UC_HOOK_MEM_READ_UNMAPPED.rawValue | UC_HOOK_MEM_WRITE_UNMAPPED.rawValue | UC_HOOK_MEM_FETCH_UNMAPPED.rawValue), unmappedHook, me))
+        try check("uc_hook_add(invalid insn)", mn_hook_add_invalid_insn(uc, &h, invalidInstructionHook, me))
+        guard accounting else { return }
         try check("uc_hook_add(block)", mn_hook_add_code(uc, &h, Int32(UC_HOOK_BLOCK.rawValue), blockHook, UnsafeMutableRawPointer(hot), 1, 0))
         for (lo, hi) in ranges(of: .flash) {
-            try check("uc_hook_add(flash read)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue), flashReadHook, me, lo, hi))
+            try check("uc_hook_add(flash read)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue), flashReadHook, UnsafeMutableRawPointer(hot), lo, hi))
         }
         if sramData.cache != nil {
             for (lo, hi) in ranges(of: .sram, cacheableOnly: true) {
-                try check("uc_hook_add(sram read)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue), sramReadHook, me, lo, hi))
+                try check("uc_hook_add(sram read)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue), sramReadHook, UnsafeMutableRawPointer(hot), lo, hi))
             }
         }
         try check("uc_hook_add(dwt)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue | UC_HOOK_MEM_WRITE.rawValue),
@@ -201,9 +205,6 @@ extension Machine {
         for address in Set(probes.map { $0 & ~1 }) {
             try check("uc_hook_add(probe)", mn_hook_add_code(uc, &h, Int32(UC_HOOK_CODE.rawValue), probeHook, me, address, address))
         }
-        try check("uc_hook_add(intr)", mn_hook_add_intr(uc, &h, interruptHook, me))
-        try check("uc_hook_add(unmapped)", mn_hook_add_invalid_mem(uc, &h, Int32(UC_HOOK_MEM_READ_UNMAPPED.rawValue | UC_HOOK_MEM_WRITE_UNMAPPED.rawValue | UC_HOOK_MEM_FETCH_UNMAPPED.rawValue), unmappedHook, me))
-        try check("uc_hook_add(invalid insn)", mn_hook_add_invalid_insn(uc, &h, invalidInstructionHook, me))
     }
 
     /// Records the first error and stops emulation; `run` rethrows it.

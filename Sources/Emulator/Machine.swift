@@ -15,6 +15,9 @@ public struct RunOptions: Sendable {
     public var commandLine: String
     /// Addresses at which to record the modelled cycle count (before the instruction there executes).
     public var probes: [UInt64]
+    /// false = raw Unicorn: no block, memory, divide or probe hooks, so no cycles or events — only the
+    /// interrupt and fault hooks that semihosting and error reports need. For benchmarks.
+    public var accounting: Bool = true
 
     public init(maxInstructions: UInt64 = 1_000_000_000, timeoutSeconds: Double? = nil, stdin: [UInt8] = [],
                 commandLine: String = "firmware", probes: [UInt64] = []) {
@@ -56,8 +59,14 @@ public final class Machine {
     var accessCursorBlock = -1
     let dwt = DWTState()
     var semihosting = SemihostingState()
-    var flashData = DataPath()
-    var sramData = DataPath()
+    var flashData: DataPath {
+        get { hot.pointee.flashData }
+        set { hot.pointee.flashData = newValue }
+    }
+    var sramData: DataPath {
+        get { hot.pointee.sramData }
+        set { hot.pointee.sramData = newValue }
+    }
     /// Divide instructions found in executable segments: address → (Rn, Rm, signed).
     var divides: [UInt64: (rn: Int32, rm: Int32, signed: Bool)] = [:]
 
@@ -88,8 +97,6 @@ public final class Machine {
     deinit {
         uc_close(uc)
         hot.pointee.release()
-        flashData.cache?.release()
-        sramData.cache?.release()
         hot.deinitialize(count: 1)
         hot.deallocate()
         for p in hostMemory { free(p) }

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Emulator
+import Foundation
+import Targets
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Benchmarks with a reference measured in the same run.",
+        subcommands: [BenchEmulatorCommand.self])
+}
+
+struct BenchEmulatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emulator",
+        abstract: "Emulated MIPS with cycle accounting vs raw Unicorn (no accounting hooks) on the same firmware.")
+
+    @OptionGroup var location: TargetsLocation
+    @Option(help: "Board name or alias.") var target = "cortex-m33"
+    @Argument(help: "Firmware ELF to run (bench/emulator/dotloop.c built with kernels/harness).") var firmware: String
+    @Option(help: "Runs of each kind; the best wall time of each is reported.") var repeats = 3
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+    }
+
+    func run() throws {
+        do {
+            let board = try location.catalog().board(named: target)
+            let image = try ELFImage(path: firmware)
+            var accounted: RunResult? = nil
+            var bestAccounted = Double.infinity, bestRaw = Double.infinity
+            for i in 0..<repeats {
+                // Alternate the two kinds so that machine noise hits both alike.
+                var rawOptions = RunOptions()
+                rawOptions.accounting = false
+                let raw = try Machine(board: board, image: image).run(rawOptions)
+                bestRaw = min(bestRaw, raw.wallSeconds)
+                let r = try Machine(board: board, image: image).run()
+                bestAccounted = min(bestAccounted, r.wallSeconds)
+                if accounted == nil { accounted = r }
+                guard raw.stdout == r.stdout else { throw ValidationError("raw and accounted runs printed different output") }
+                printError("run \(i + 1)/\(repeats): raw \(String(format: "%.3f", raw.wallSeconds)) s, accounted \(String(format: "%.3f", r.wallSeconds)) s")
+            }
+            let r = accounted!
+            let n = Double(r.instructions)
+            let mipsAccounted = n / bestAccounted / 1e6, mipsRaw = n / bestRaw / 1e6
+            let ratio = mipsAccounted / mipsRaw
+            if json {
+                print(try jsonLine([
+                    "target": board.name, "firmware": firmware, "instructions": r.instructions, "cycles": r.cycles,
+                    "basic_blocks": r.basicBlocks, "raw_seconds": bestRaw, "accounted_seconds": bestAccounted,
+                    "mips_raw": mipsRaw, "mips_accounted": mipsAccounted, "ratio": ratio,
+                ]))
+            } else {
+                print("firmware      \(firmware) on \(board.name) (\(board.core.name))")
+                print("instructions  \(r.instructions) in \(r.basicBlocks) basic blocks, \(r.cycles) modelled cycles")
+                print(String(format: "raw unicorn   %.3f s  %7.1f MIPS (no accounting hooks)", bestRaw, mipsRaw))
+                print(String(format: "accounted     %.3f s  %7.1f MIPS (cycle model, caches, DWT, semihosting)", bestAccounted, mipsAccounted))
+                print(String(format: "ratio         %.2fx raw (targets: >= 100 MIPS and >= 0.5x raw)", ratio))
+            }
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
