@@ -29,7 +29,7 @@ release: setup
 ## test: setup + build + every test.
 test: setup
 	swift build --build-tests
-	swift test --skip-build
+	swift test --skip-build --disable-swift-testing
 
 ## demo: setup + the main job (for now: list the boards, run a compiled program on the emulated Cortex-M33).
 demo: release
