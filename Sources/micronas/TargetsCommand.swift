@@ -11,7 +11,10 @@ struct TargetsCommand: ParsableCommand {
 
     func run() throws {
         let catalog: BoardCatalog
-        do { catalog = try location.catalog() } catch { throw ValidationError(String(describing: error)) }
+        do { catalog = try location.catalog() } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
         if json {
             let boards: [[String: Any]] = catalog.boards.map { b in
                 [
