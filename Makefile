@@ -3,7 +3,8 @@ SHELL := /bin/bash
 APT_PACKAGES := libunicorn-dev libcapstone-dev gcc-arm-none-eabi libnewlib-arm-none-eabi libopenblas-dev pkg-config
 VENV := .venv
 SWIFT_BUILD_FLAGS ?=
-DEMO_BOARD ?= cortex-m33
+# The emulated Cortex-M33 board (alias cortex-m33).
+DEMO_BOARD ?= nucleo-l552ze-q
 BIN := .build/release/micronas
 
 .PHONY: setup build release test demo bench-emulator clean
@@ -35,7 +36,7 @@ test: setup
 demo: release
 	$(BIN) targets
 	@echo
-	$(MAKE) -s -C kernels/harness BOARD=$$($(BIN) targets --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(next(b["name"] for b in d["targets"] if "$(DEMO_BOARD)" in [b["name"]]+b["aliases"]))') OUT=$(CURDIR)/.build/demo/hello.elf
+	$(MAKE) -s -C kernels/harness BOARD=$(DEMO_BOARD) OUT=$(CURDIR)/.build/demo/hello.elf
 	$(BIN) emulate --target $(DEMO_BOARD) .build/demo/hello.elf
 
 ## bench-emulator: emulated MIPS with cycle accounting vs raw Unicorn on the same program.

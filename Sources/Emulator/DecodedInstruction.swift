@@ -3,7 +3,6 @@ struct DecodedInstruction {
     var address: UInt32
     var size: UInt8
     var cls: InstructionClass
-    var text: String
     /// Registers read / written (Capstone register ids, explicit and implicit).
     var reads: [UInt16]
     var writes: [UInt16]
@@ -20,5 +19,4 @@ struct DecodedInstruction {
     /// Descending multiple transfers (PUSH, STMDB, VPUSH, VSTMDB) access below the base.
     var isDescending = false
     var writesPC: Bool
-    var isConditionalBranch: Bool
 }

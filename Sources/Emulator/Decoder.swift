@@ -44,7 +44,6 @@ final class Decoder {
     private func convert(_ insn: inout cs_insn) -> DecodedInstruction {
         let cls = instructionClass(insn.id)
         let mnemonic = withUnsafeBytes(of: insn.mnemonic) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-        let opText = withUnsafeBytes(of: insn.op_str) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
 
         var reads: [UInt16] = [], writes: [UInt16] = []
         var nr: UInt8 = 0, nw: UInt8 = 0
@@ -59,13 +58,9 @@ final class Decoder {
         let pc = UInt16(ARM_REG_PC.rawValue)
         var d = DecodedInstruction(
             address: UInt32(truncatingIfNeeded: insn.address), size: UInt8(insn.size), cls: cls,
-            text: opText.isEmpty ? mnemonic : "\(mnemonic) \(opText)",
-            reads: reads, writes: writes, addressRegs: [],
-            writesPC: writes.contains(pc), isConditionalBranch: false)
+            reads: reads, writes: writes, addressRegs: [], writesPC: writes.contains(pc))
         guard let detail = insn.detail else { return d }
         let arm = detail.pointee.arm
-        d.isConditionalBranch = cls == .branch && arm.cc != ARM_CC_AL && arm.cc != ARM_CC_INVALID
-            || (mnemonic.hasPrefix("cb"))
         let count = Int(arm.op_count)
         withUnsafeBytes(of: arm.operands) { raw in
             let ops = raw.bindMemory(to: cs_arm_op.self)

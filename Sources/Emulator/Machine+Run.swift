@@ -126,7 +126,8 @@ private func invalidInstructionHook(_ uc: OpaquePointer?, _ user: UnsafeMutableR
 extension Machine {
     /// Runs the firmware until it exits, hits a non-semihosting BKPT, faults, or runs out of budget.
     public func run(_ options: RunOptions = RunOptions()) throws -> RunResult {
-        precondition(!hasRunOnce(), "a Machine runs once")
+        precondition(!hasRun, "a Machine runs once")
+        hasRun = true
         self.options = options
         hot.pointee.budget = options.maxInstructions
         try installHooks(probes: options.probes, accounting: options.accounting)
@@ -157,11 +158,6 @@ extension Machine {
             probeCycles: probeCycles, accumulatedCycles: hot.pointee.cycles, wallSeconds: wall, basicBlocks: hot.pointee.blockCount)
     }
 
-    private func hasRunOnce() -> Bool {
-        defer { hasRunFlag = true }
-        return hasRunFlag
-    }
-
     /// Σ executions · static events of every block, plus the dynamic counters.
     public func eventTotals() -> EventVector {
         var total = EventVector()
@@ -175,9 +171,9 @@ extension Machine {
         total[.divideCycles] += Double(divideCycles)
         total[.fetchBranchMisses] += Double(hot.pointee.fetchBranchMisses)
         total[.fetchSequentialMisses] += Double(hot.pointee.fetchSequentialMisses)
-        total[.flashDataReads] += Double(flashData.reads)
-        total[.flashDataMisses] += Double(flashData.misses)
-        total[.sramDataMisses] += Double(sramData.misses)
+        total[.flashDataReads] += Double(hot.pointee.flashData.reads)
+        total[.flashDataMisses] += Double(hot.pointee.flashData.misses)
+        total[.sramDataMisses] += Double(hot.pointee.sramData.misses)
         return total
     }
 
@@ -192,7 +188,7 @@ extension Machine {
         for (lo, hi) in ranges(of: .flash) {
             try check("uc_hook_add(flash read)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue), flashReadHook, UnsafeMutableRawPointer(hot), lo, hi))
         }
-        if sramData.cache != nil {
+        if hot.pointee.sramData.cache != nil {
             for (lo, hi) in ranges(of: .sram, cacheableOnly: true) {
                 try check("uc_hook_add(sram read)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue), sramReadHook, UnsafeMutableRawPointer(hot), lo, hi))
             }
@@ -228,8 +224,8 @@ extension Machine {
         if insns.isEmpty {
             // Capstone could not decode what Unicorn runs; price it as one ALU instruction per halfword.
             insns = (0..<max(1, Int(size) / 2)).map {
-                DecodedInstruction(address: UInt32(truncatingIfNeeded: address) + UInt32($0 * 2), size: 2, cls: .alu, text: "?",
-                                   reads: [], writes: [], addressRegs: [], writesPC: false, isConditionalBranch: false)
+                DecodedInstruction(address: UInt32(truncatingIfNeeded: address) + UInt32($0 * 2), size: 2, cls: .alu,
+                                   reads: [], writes: [], addressRegs: [], writesPC: false)
             }
         }
         var analysis = BlockAnalysis(instructions: insns, costs: costs)

@@ -41,7 +41,7 @@ public final class Machine {
     var analyses: [BlockAnalysis] = []
     private var hostMemory: [UnsafeMutableRawPointer] = []
     private var hookHandles: [uc_hook] = []
-    var hasRunFlag = false
+    var hasRun = false
     var lastCursorExecution: UInt64 = 0
 
     // Run state reached from the cold hooks.
@@ -59,14 +59,6 @@ public final class Machine {
     var accessCursorBlock = -1
     let dwt = DWTState()
     var semihosting = SemihostingState()
-    var flashData: DataPath {
-        get { hot.pointee.flashData }
-        set { hot.pointee.flashData = newValue }
-    }
-    var sramData: DataPath {
-        get { hot.pointee.sramData }
-        set { hot.pointee.sramData = newValue }
-    }
     /// Divide instructions found in executable segments: address → (Rn, Rm, signed).
     var divides: [UInt64: (rn: Int32, rm: Int32, signed: Bool)] = [:]
 
@@ -204,18 +196,18 @@ public final class Machine {
         } else {
             s.fetchLineShift = 4  // 128-bit flash line without any cache: every new line is fetched
         }
-        hot.pointee = s
         let flashDataSpec = board.caches.first { ($0.role == .data || $0.role == .unified) && $0.regions.contains(.flash) }
-        flashData.sharesFetchCache = flashDataSpec != nil && flashDataSpec == fetchSpec
-        if let spec = flashDataSpec, !flashData.sharesFetchCache { flashData.cache = CacheModel(spec) }
-        flashData.lineShift = UInt64((flashDataSpec?.lineBytes ?? 16).trailingZeroBitCount)
-        flashData.missCost = costs[.flashDataMisses]
-        flashData.readCost = costs[.flashDataReads]
+        s.flashData.sharesFetchCache = flashDataSpec != nil && flashDataSpec == fetchSpec
+        if let spec = flashDataSpec, !s.flashData.sharesFetchCache { s.flashData.cache = CacheModel(spec) }
+        s.flashData.lineShift = UInt64((flashDataSpec?.lineBytes ?? 16).trailingZeroBitCount)
+        s.flashData.missCost = costs[.flashDataMisses]
+        s.flashData.readCost = costs[.flashDataReads]
         if let spec = board.caches.first(where: { ($0.role == .data || $0.role == .unified) && $0.regions.contains(.sram) }) {
-            sramData.cache = CacheModel(spec)
-            sramData.lineShift = UInt64(spec.lineBytes.trailingZeroBitCount)
+            s.sramData.cache = CacheModel(spec)
+            s.sramData.lineShift = UInt64(spec.lineBytes.trailingZeroBitCount)
         }
-        sramData.missCost = costs[.sramDataMisses]
+        s.sramData.missCost = costs[.sramDataMisses]
+        hot.pointee = s
     }
 
     /// Address ranges (base, alias…) of regions of `kind`.

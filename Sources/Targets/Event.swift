@@ -85,14 +85,10 @@ public enum Event: String, CaseIterable, Codable, Sendable, Comparable {
 }
 
 /// A vector indexed by `Event` (counts or costs).
-public struct EventVector: Equatable, Sendable, Codable {
+public struct EventVector: Equatable, Sendable {
     public var values: [Double]
 
     public init() { values = Array(repeating: 0, count: Event.count) }
-    public init(_ dict: [Event: Double]) {
-        self.init()
-        for (e, v) in dict { values[e.index] = v }
-    }
 
     public subscript(_ e: Event) -> Double {
         get { values[e.index] }
@@ -118,25 +114,5 @@ public struct EventVector: Equatable, Sendable, Codable {
         for e in Event.allCases where self[e] != 0 { d[e.rawValue] = self[e] }
         return d
     }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: DynamicKey.self)
-        for e in Event.allCases { try c.encode(self[e], forKey: DynamicKey(e.rawValue)) }
-    }
-
-    public init(from decoder: Decoder) throws {
-        self.init()
-        let c = try decoder.container(keyedBy: DynamicKey.self)
-        for e in Event.allCases {
-            if let v = try c.decodeIfPresent(Double.self, forKey: DynamicKey(e.rawValue)) { self[e] = v }
-        }
-    }
 }
 
-struct DynamicKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ s: String) { stringValue = s }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}

@@ -25,7 +25,7 @@ struct BenchEmulatorCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingErrors {
             let board = try location.catalog().board(named: target)
             let image = try ELFImage(path: firmware)
             var accounted: RunResult? = nil
@@ -59,11 +59,6 @@ struct BenchEmulatorCommand: ParsableCommand {
                 print(String(format: "accounted     %.3f s  %7.1f MIPS (cycle model, caches, DWT, semihosting)", bestAccounted, mipsAccounted))
                 print(String(format: "ratio         %.2fx raw (targets: >= 100 MIPS and >= 0.5x raw)", ratio))
             }
-        } catch let e as ValidationError {
-            throw e
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
         }
     }
 }

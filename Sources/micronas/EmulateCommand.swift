@@ -22,7 +22,7 @@ struct EmulateCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingErrors {
             let board = try location.catalog().board(named: target)
             let image = try ELFImage(path: firmware)
             var input: [UInt8] = []
@@ -53,13 +53,6 @@ struct EmulateCommand: ParsableCommand {
                                   result.instructions, result.cycles, result.seconds))
             }
             if result.exitCode != 0 { throw ExitCode(result.exitCode) }
-        } catch let e as ExitCode {
-            throw e
-        } catch let e as ValidationError {
-            throw e
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
         }
     }
 }

@@ -18,10 +18,19 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// Exits with a one-line error naming the cause (no stack trace, no trap).
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ error: Error) { description = String(describing: error) }
+/// Runs a command body; a library error becomes one `error: …` line on stderr and exit status 2.
+/// Exit codes and argument errors pass through to swift-argument-parser unchanged.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as ValidationError {
+        throw e
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode(2)
+    }
 }
 
 func jsonLine(_ object: Any) throws -> String {

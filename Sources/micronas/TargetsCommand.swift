@@ -10,11 +10,7 @@ struct TargetsCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func run() throws {
-        let catalog: BoardCatalog
-        do { catalog = try location.catalog() } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        let catalog = try reportingErrors { try location.catalog() }
         if json {
             let boards: [[String: Any]] = catalog.boards.map { b in
                 [

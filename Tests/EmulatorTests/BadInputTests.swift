@@ -5,39 +5,31 @@ import XCTest
 
 /// Malformed firmware and runaway programs end with one clear error, never a trap.
 final class BadInputTests: XCTestCase {
-    func error(of body: () throws -> Any) -> String {
-        do {
-            _ = try body()
-            return "no error"
-        } catch {
-            return String(describing: error)
-        }
-    }
-
     func testNotAnELF() throws {
-        XCTAssertEqual(error { try ELFImage(bytes: Array("hello world".utf8), path: "x.bin") }, "x.bin: not an ELF file (bad magic)")
+        XCTAssertEqual(Fixtures.errorMessage { try ELFImage(bytes: Array("hello world".utf8), path: "x.bin") }, "x.bin: not an ELF file (bad magic)")
     }
 
     func testWrongClassMachineAndTruncation() throws {
         let elf = try Fixtures.assemble("start: bkpt #0", cpu: "cortex-m4", textAddress: 0x2000_0000)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: elf)))
         var c64 = bytes; c64[4] = 2
-        XCTAssertTrue(error { try ELFImage(bytes: c64, path: "f") }.contains("64-bit"))
+        XCTAssertTrue(Fixtures.errorMessage { try ELFImage(bytes: c64, path: "f") }.contains("64-bit"))
         var x86 = bytes; x86[18] = 62; x86[19] = 0
-        XCTAssertEqual(error { try ELFImage(bytes: x86, path: "f") }, "f: machine 62 is not ARM (EM_ARM = 40)")
-        XCTAssertTrue(error { try ELFImage(bytes: Array(bytes.prefix(40)), path: "f") }.contains("truncated ELF header"))
-        XCTAssertTrue(error { try ELFImage(bytes: Array(bytes.prefix(200)), path: "f") }.contains("truncated"))
-        XCTAssertTrue(error { try ELFImage(path: "/nonexistent/fw.elf") }.contains("cannot read file"))
+        XCTAssertEqual(Fixtures.errorMessage { try ELFImage(bytes: x86, path: "f") }, "f: machine 62 is not ARM (EM_ARM = 40)")
+        XCTAssertTrue(Fixtures.errorMessage { try ELFImage(bytes: Array(bytes.prefix(40)), path: "f") }.contains("truncated ELF header"))
+        XCTAssertTrue(Fixtures.errorMessage { try ELFImage(bytes: Array(bytes.prefix(200)), path: "f") }.contains("truncated"))
+        XCTAssertTrue(Fixtures.errorMessage { try ELFImage(path: "/nonexistent/fw.elf") }.contains("cannot read file"))
     }
 
     func testSegmentOutsideBoardMemory() throws {
         let elf = try Fixtures.assemble("start: bkpt #0", cpu: "cortex-m4", textAddress: 0x6000_0000)
-        let message = error { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)) }
+        let message = Fixtures.errorMessage { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)) }
         XCTAssertTrue(message.contains("segment at 0x60000000") && message.contains("outside the memory map of nucleo-f446re"), message)
     }
 
     func testFaultNamesAddressPCAndSymbol() throws {
         let src = """
+        start:
             nop
         .global load_bad
         .thumb_func
@@ -47,26 +39,26 @@ final class BadInputTests: XCTestCase {
             ldr r2, [r0, #8]
             bkpt #0
         """
-        let elf = try Fixtures.assemble(src.replacingOccurrences(of: "    nop", with: "start:\n    nop"), cpu: "cortex-m4", textAddress: 0x2000_0000)
-        let message = error { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }
+        let elf = try Fixtures.assemble(src, cpu: "cortex-m4", textAddress: 0x2000_0000)
+        let message = Fixtures.errorMessage { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }
         XCTAssertEqual(message, "read of 4 bytes at 0x70000008 outside the board's memory map (pc 0x20000008 <load_bad+0x6>)")
     }
 
     func testUndefinedInstruction() throws {
         let elf = try Fixtures.assemble("start: nop\n udf #3", cpu: "cortex-m4", textAddress: 0x2000_0000)
-        let message = error { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }
+        let message = Fixtures.errorMessage { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }
         XCTAssertEqual(message, "undefined instruction at 0x20000002 <start+0x2>")
     }
 
     func testEndlessProgramHitsBudget() throws {
         let elf = try Fixtures.assemble("start: b start", cpu: "cortex-m33", textAddress: 0x2000_0000)
-        let message = error { try Machine(board: try Fixtures.board("cortex-m33"), image: try ELFImage(path: elf)).run(RunOptions(maxInstructions: 100_000)) }
+        let message = Fixtures.errorMessage { try Machine(board: try Fixtures.board("cortex-m33"), image: try ELFImage(path: elf)).run(RunOptions(maxInstructions: 100_000)) }
         XCTAssertTrue(message.hasPrefix("instruction budget of 100000 exhausted"), message)
     }
 
     func testUnsupportedSemihostingCallIsNamed() throws {
         let elf = try Fixtures.assemble("start: movs r0, #0x12\n bkpt #0xab", cpu: "cortex-m4", textAddress: 0x2000_0000)
-        let message = error { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }
+        let message = Fixtures.errorMessage { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }
         XCTAssertEqual(message, "unsupported semihosting call 0x12 (SYS_SYSTEM) at 0x20000002 <start+0x2>")
     }
 }

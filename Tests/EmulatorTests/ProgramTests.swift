@@ -39,7 +39,10 @@ final class ProgramTests: XCTestCase {
             XCTAssertNotEqual(a, b)
             let probed = try Machine(board: board, image: image).run(RunOptions(probes: [a, b]))
             let regionCycles = try XCTUnwrap(probed.probeCycles[b]?.first) - XCTUnwrap(probed.probeCycles[a]?.first)
-            XCTAssertEqual(Double(printed), regionCycles.rounded(.down), accuracy: 1, "\(name): printed \(printed), emulator \(regionCycles)")
+            // Integer cost tables give exact equality; the M7's half-cycle costs allow the two
+            // truncated CYCCNT reads to differ from the probed difference by less than one cycle.
+            let fractional = board.costVector.values.contains { $0 != $0.rounded() }
+            XCTAssertEqual(Double(printed), regionCycles, accuracy: fractional ? 0.999 : 0, "\(name): printed \(printed), emulator \(regionCycles)")
             // 1000 iterations of a loop with at least a multiply-add, compare and taken branch.
             XCTAssertGreaterThan(printed, 2500, name)
             // The running total kept block by block equals events · costs.

@@ -27,7 +27,7 @@ final class BoardCatalogTests: XCTestCase {
     }
 
     func testUnknownTargetListsKnownOnes() throws {
-        let message = String(describing: XCTAssertThrowsErrorResult { try Fixtures.catalog().board(named: "cortex-m99") })
+        let message = Fixtures.errorMessage { try Fixtures.catalog().board(named: "cortex-m99") }
         XCTAssertTrue(message.hasPrefix("unknown target 'cortex-m99'; known targets: nucleo-f446re, nucleo-l552ze-q, portenta-h7"), message)
     }
 
@@ -39,7 +39,7 @@ final class BoardCatalogTests: XCTestCase {
         var json = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
         edit(&json)
         try JSONSerialization.data(withJSONObject: json).write(to: file)
-        return String(describing: XCTAssertThrowsErrorResult { try BoardCatalog(directory: dir.appendingPathComponent("targets")) })
+        return Fixtures.errorMessage { try BoardCatalog(directory: dir.appendingPathComponent("targets")) }
             .replacingOccurrences(of: dir.path, with: "")
     }
 
@@ -80,13 +80,3 @@ final class BoardCatalogTests: XCTestCase {
     }
 }
 
-/// Runs `body`, expecting it to throw; returns the error (or a marker string when it did not throw).
-func XCTAssertThrowsErrorResult<T>(_ body: () throws -> T, file: StaticString = #filePath, line: UInt = #line) -> Any {
-    do {
-        _ = try body()
-        XCTFail("expected an error", file: file, line: line)
-        return "no error"
-    } catch {
-        return error
-    }
-}

@@ -24,6 +24,16 @@ public enum Fixtures {
         public var description: String
     }
 
+    /// The description of the error `body` throws, or "no error" (which no expected message equals).
+    public static func errorMessage<T>(_ body: () throws -> T) -> String {
+        do {
+            _ = try body()
+            return "no error"
+        } catch {
+            return String(describing: error)
+        }
+    }
+
     /// Runs a program and returns its stdout; throws with stderr on failure.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> String {
