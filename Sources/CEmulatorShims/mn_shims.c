@@ -23,3 +23,7 @@ uc_err mn_hook_add_invalid_insn(uc_engine *uc, uc_hook *hh, mn_invalid_insn_cb c
 uc_err mn_ctl_set_cpu_model(uc_engine *uc, int model) {
     return uc_ctl_set_cpu_model(uc, model);
 }
+
+uc_err mn_ctl_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end) {
+    return uc_ctl_remove_cache(uc, begin, end);
+}

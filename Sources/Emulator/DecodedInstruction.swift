@@ -19,4 +19,35 @@ struct DecodedInstruction {
     /// Descending multiple transfers (PUSH, STMDB, VPUSH, VSTMDB) access below the base.
     var isDescending = false
     var writesPC: Bool
+    /// Capstone's canonical name ("add", "ldrb", "vldr", …) — used to track address arithmetic.
+    var name: String = ""
+    /// Executes under a condition (inside an IT block or a conditional branch).
+    var isConditional = false
+    /// ARM condition code (0 = EQ … 14 = AL).
+    var condition: UInt8 = 14
+    /// The base register is written back (pre/post-indexed single transfers, `!` multiples).
+    var writeback = false
+    /// Post-indexed single transfer: the immediate added to the base after the access (nil otherwise,
+    /// or when the post-index amount is a register).
+    var postIndex: Int32? = nil
+    var postIndexByRegister = false
+    /// Bytes one execution reads or writes (single: 1/2/4/8; multiple: registers × 4 or 8).
+    var accessBytes: Int = 0
+    /// Non-memory operands in order: registers (with an LSL amount) and immediates.
+    var operands: [Operand] = []
+
+    enum Operand: Equatable {
+        case register(UInt16, lsl: UInt8, shifted: Bool)
+        case immediate(Int64)
+    }
+
+    /// Reads data memory (single, double and multiple loads, VLDR/VLDM/VPOP).
+    var isLoad: Bool {
+        switch cls {
+        case .load: return true
+        case .loadMultiple: return true
+        case .fpuLoadStore: return name.hasPrefix("vldr")
+        default: return false
+        }
+    }
 }

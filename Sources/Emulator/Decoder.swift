@@ -43,6 +43,7 @@ final class Decoder {
 
     private func convert(_ insn: inout cs_insn) -> DecodedInstruction {
         let cls = instructionClass(insn.id)
+        let name = cs_insn_name(handle, insn.id).map { String(cString: $0) } ?? ""
         let mnemonic = withUnsafeBytes(of: insn.mnemonic) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
 
         var reads: [UInt16] = [], writes: [UInt16] = []
@@ -59,15 +60,43 @@ final class Decoder {
         var d = DecodedInstruction(
             address: UInt32(truncatingIfNeeded: insn.address), size: UInt8(insn.size), cls: cls,
             reads: reads, writes: writes, addressRegs: [], writesPC: writes.contains(pc))
+        d.name = name
         guard let detail = insn.detail else { return d }
         let arm = detail.pointee.arm
         let count = Int(arm.op_count)
+        d.isConditional = arm.cc != ARM_CC_AL && arm.cc != ARM_CC_INVALID
+        d.writeback = arm.writeback
+        if d.isConditional { d.condition = UInt8(truncatingIfNeeded: arm.cc.rawValue &- 1) }
         withUnsafeBytes(of: arm.operands) { raw in
             let ops = raw.bindMemory(to: cs_arm_op.self)
             var regOperands = 0
+            var seenMemory = false
+            var doubleRegisters = false
             for k in 0..<count {
                 let op = ops[k]
+                if op.type == ARM_OP_REG || op.type == ARM_OP_IMM {
+                    if seenMemory && d.writeback {
+                        // Post-indexed: `[Rn], #imm` or `[Rn], Rm`.
+                        if op.type == ARM_OP_IMM {
+                            let v = Int32(truncatingIfNeeded: op.imm)
+                            d.postIndex = op.subtracted ? -v : v
+                        } else {
+                            d.postIndexByRegister = true
+                        }
+                        continue
+                    }
+                    if op.type == ARM_OP_REG {
+                        let r = op.reg
+                        if r >= ARM_REG_D0.rawValue && r <= ARM_REG_D31.rawValue { doubleRegisters = true }
+                        let lsl = op.shift.type == ARM_SFT_LSL ? UInt8(truncatingIfNeeded: op.shift.value) : 0
+                        let shifted = op.shift.type != ARM_SFT_INVALID && op.shift.type != ARM_SFT_LSL
+                        d.operands.append(.register(UInt16(truncatingIfNeeded: r), lsl: lsl, shifted: shifted))
+                    } else {
+                        d.operands.append(.immediate(Int64(op.imm)))
+                    }
+                }
                 if op.type == ARM_OP_MEM {
+                    seenMemory = true
                     d.memBase = UInt16(truncatingIfNeeded: op.mem.base.rawValue)
                     d.memIndex = UInt16(truncatingIfNeeded: op.mem.index.rawValue)
                     d.memDisp = Int32(op.mem.disp)
@@ -95,8 +124,26 @@ final class Decoder {
                 if d.addressRegs.isEmpty { d.addressRegs = [d.memBase] }
             default: break
             }
+            d.accessBytes = Decoder.accessBytes(name: name, cls: cls, transfers: d.transferCount, doubleRegisters: doubleRegisters)
         }
         return d
+    }
+
+    /// Bytes moved by one execution of a memory instruction.
+    static func accessBytes(name: String, cls: InstructionClass, transfers: Int, doubleRegisters: Bool) -> Int {
+        switch cls {
+        case .loadMultiple, .storeMultiple:
+            if name.hasPrefix("v") { return transfers * (doubleRegisters ? 8 : 4) }
+            return transfers * 4
+        case .fpuLoadStore:
+            return doubleRegisters ? 8 : 4
+        case .load, .store:
+            if name.hasSuffix("b") || name.hasSuffix("bt") || name.contains("exb") { return 1 }
+            if name.hasSuffix("h") || name.hasSuffix("ht") || name.contains("exh") { return 2 }
+            return 4
+        default:
+            return 0
+        }
     }
 }
 

@@ -9,6 +9,12 @@ struct BlockRecord {
     var endsInControlFlow: Bool
     /// The block lies in memory whose instruction fetches are modelled (flash).
     var fetchModelled: Bool
+    /// This block's loads evaluated at entry: `probes[probeStart ..< probeStart + probeCount]`.
+    var probeStart: Int32 = 0
+    var probeCount: Int32 = 0
+    /// The block that followed this one last time (key and index), to skip the hash lookup in loops.
+    var successorKey: UInt64 = .max
+    var successorIndex: Int = -1
 }
 
 /// Mutable accounting state shared by the hooks of one run.
@@ -35,6 +41,12 @@ struct HotState {
     /// Data reads from flash and from cacheable SRAM.
     var flashData = DataPath()
     var sramData = DataPath()
+    /// Ranges whose data reads are priced (flash, cacheable SRAM) and the entry-evaluated loads.
+    var priced: UnsafeMutablePointer<PricedRange>
+    var pricedCount = 0
+    var probes: UnsafeMutablePointer<LoadProbe>
+    var probeCount = 0
+    var probeCapacity = 256
 
     // Block table: open addressing on (start | size << 32) → index into `blocks`.
     var keys: UnsafeMutablePointer<UInt64>
@@ -57,12 +69,16 @@ struct HotState {
         mask = cap - 1
         blockCapacity = 1024
         blocks = .allocate(capacity: blockCapacity)
+        priced = .allocate(capacity: 16)
+        probes = .allocate(capacity: probeCapacity)
     }
 
     func release() {
         keys.deallocate()
         slots.deallocate()
         blocks.deallocate()
+        priced.deallocate()
+        probes.deallocate()
         fetchCache?.release()
         flashData.cache?.release()
         sramData.cache?.release()

@@ -9,9 +9,19 @@ import Targets
 private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ user: UnsafeMutableRawPointer?) {
     let s = user!.assumingMemoryBound(to: HotState.self)
     let key = address | UInt64(size) << 32
-    var index = s.pointee.lookup(key)
-    if index < 0 {
-        index = Unmanaged<Machine>.fromOpaque(s.pointee.owner!).takeUnretainedValue().discoverBlock(address, size, key: key)
+    let previous = s.pointee.current
+    var index: Int
+    if previous >= 0 && s.pointee.blocks[previous].successorKey == key {
+        index = s.pointee.blocks[previous].successorIndex
+    } else {
+        index = s.pointee.lookup(key)
+        if index < 0 {
+            index = Unmanaged<Machine>.fromOpaque(s.pointee.owner!).takeUnretainedValue().discoverBlock(address, size, key: key)
+        }
+        if previous >= 0 {
+            s.pointee.blocks[previous].successorKey = key
+            s.pointee.blocks[previous].successorIndex = index
+        }
     }
     let b = s.pointee.blocks + index
     let sequential = address == s.pointee.previousEnd
@@ -25,6 +35,7 @@ private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, 
     s.pointee.previousEnd = b.pointee.end
     s.pointee.previousEndsInControlFlow = b.pointee.endsInControlFlow
     s.pointee.current = index
+    if b.pointee.probeCount > 0 { s.pointee.priceBlockLoads(b, uc) }
     if b.pointee.fetchModelled {
         let shift = s.pointee.fetchLineShift
         let first = address >> shift, last = (b.pointee.end &- 1) >> shift
@@ -57,38 +68,30 @@ private func machine(_ user: UnsafeMutableRawPointer?) -> Machine {
     Unmanaged<Machine>.fromOpaque(user!).takeUnretainedValue()
 }
 
-/// Data reads from flash: count, and price misses of the cache in front of flash.
-private func flashReadHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: UInt64, _ size: Int32, _ value: Int64, _ user: UnsafeMutableRawPointer?) {
-    let s = user!.assumingMemoryBound(to: HotState.self)
-    s.pointee.flashData.reads &+= 1
-    let line = address >> s.pointee.flashData.lineShift
-    let hit: Bool
-    if s.pointee.flashData.sharesFetchCache {
-        hit = s.pointee.fetchCache!.access(line: line)
-    } else if s.pointee.flashData.cache != nil {
-        hit = s.pointee.flashData.cache!.access(line: line)
-    } else {
-        hit = false
-    }
-    s.pointee.cycles += s.pointee.flashData.readCost
-    if !hit {
-        s.pointee.flashData.misses &+= 1
-        s.pointee.cycles += s.pointee.flashData.missCost
-    }
+/// Reference pricing of data reads (RunOptions.dataReadsByMemoryHooks): one call per access.
+private func dataReadHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: UInt64, _ size: Int32, _ value: Int64, _ user: UnsafeMutableRawPointer?) {
+    _ = user!.assumingMemoryBound(to: HotState.self).pointee.priceLoad(at: address, bytes: UInt32(size))
 }
 
-/// Data reads from cacheable SRAM (Cortex-M7 AXI SRAM behind the L1 D-cache).
-private func sramReadHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: UInt64, _ size: Int32, _ value: Int64, _ user: UnsafeMutableRawPointer?) {
-    let s = user!.assumingMemoryBound(to: HotState.self)
-    s.pointee.sramData.reads &+= 1
-    if !s.pointee.sramData.cache!.access(line: address >> s.pointee.sramData.lineShift) {
-        s.pointee.sramData.misses &+= 1
-        s.pointee.cycles += s.pointee.sramData.missCost
+/// A load whose address is only known at the instruction: evaluate its addressing mode now.
+private func hookedLoadHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ user: UnsafeMutableRawPointer?) {
+    let h = user!.assumingMemoryBound(to: HookedLoad.self)
+    if h.pointee.condition != 14 {
+        var apsr: UInt32 = 0
+        uc_reg_read(uc, Int32(UC_ARM_REG_APSR.rawValue), &apsr)
+        guard conditionHolds(h.pointee.condition, apsr: apsr) else { return }
     }
+    let target = HotState.evaluate(h.pointee.probe.address, uc)
+    _ = h.pointee.hot.pointee.priceLoad(at: target, bytes: h.pointee.probe.bytes)
 }
 
-private func dwtHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: UInt64, _ size: Int32, _ value: Int64, _ user: UnsafeMutableRawPointer?) {
-    machine(user).dwtAccess(isWrite: type == UC_MEM_WRITE, address: address, value: UInt32(truncatingIfNeeded: value))
+/// DWT registers (memory-mapped I/O page): CYCCNT reads the modelled cycle count.
+func dwtMMIORead(_ uc: OpaquePointer?, _ offset: UInt64, _ size: UInt32, _ user: UnsafeMutableRawPointer?) -> UInt64 {
+    UInt64(machine(user).dwtRead(address: DWTRegister.base + offset))
+}
+
+func dwtMMIOWrite(_ uc: OpaquePointer?, _ offset: UInt64, _ size: UInt32, _ value: UInt64, _ user: UnsafeMutableRawPointer?) {
+    machine(user).dwtWrite(address: DWTRegister.base + offset, value: UInt32(truncatingIfNeeded: value))
 }
 
 private func divideHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ user: UnsafeMutableRawPointer?) {
@@ -185,16 +188,12 @@ extension Machine {
         try check("uc_hook_add(invalid insn)", mn_hook_add_invalid_insn(uc, &h, invalidInstructionHook, me))
         guard accounting else { return }
         try check("uc_hook_add(block)", mn_hook_add_code(uc, &h, Int32(UC_HOOK_BLOCK.rawValue), blockHook, UnsafeMutableRawPointer(hot), 1, 0))
-        for (lo, hi) in ranges(of: .flash) {
-            try check("uc_hook_add(flash read)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue), flashReadHook, UnsafeMutableRawPointer(hot), lo, hi))
-        }
-        if hot.pointee.sramData.cache != nil {
-            for (lo, hi) in ranges(of: .sram, cacheableOnly: true) {
-                try check("uc_hook_add(sram read)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue), sramReadHook, UnsafeMutableRawPointer(hot), lo, hi))
+        if options.dataReadsByMemoryHooks {
+            for k in 0..<hot.pointee.pricedCount {
+                let r = hot.pointee.priced[k]
+                try check("uc_hook_add(data read)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue), dataReadHook, UnsafeMutableRawPointer(hot), r.lo, r.hi - 1))
             }
         }
-        try check("uc_hook_add(dwt)", mn_hook_add_mem(uc, &h, Int32(UC_HOOK_MEM_READ.rawValue | UC_HOOK_MEM_WRITE.rawValue),
-                                                      dwtHook, me, DWTRegister.base, DWTRegister.base + 0xFFF))
         for address in divides.keys {
             try check("uc_hook_add(divide)", mn_hook_add_code(uc, &h, Int32(UC_HOOK_CODE.rawValue), divideHook, me, address, address))
         }
@@ -235,11 +234,54 @@ extension Machine {
         }
         let staticCycles = analysis.events.dot(costs)
         analyses.append(analysis)
-        let record = BlockRecord(
+        var record = BlockRecord(
             start: address, end: address + UInt64(size), cycles: staticCycles, executions: 0,
             instructionCount: UInt64(insns.count), endsInControlFlow: analysis.endsInControlFlow,
             fetchModelled: isFetchModelled(address))
+        if hot.pointee.pricedCount > 0 && !options.dataReadsByMemoryHooks {
+            let loads = LoadAddressAnalysis.analyse(insns) { [self] a in isFetchModelled(a) ? read32(a) : nil }
+            record.probeStart = hot.pointee.appendProbes(loads.entryProbes)
+            record.probeCount = Int32(loads.entryProbes.count)
+            hookLoads(loads.hooked, entryPriced: loads.entryPriced, blockStart: address, blockEnd: address + UInt64(size))
+        }
         return hot.pointee.insert(record, key: key)
+    }
+
+    /// Code hooks on loads whose address is only known at the instruction. The block, already
+    /// translated, is dropped from Unicorn's cache so the next execution runs through the hooks (this
+    /// first execution of those loads goes unpriced).
+    ///
+    /// Hooks are per address, not per block: a load that one block prices at entry and another block
+    /// would need a hook for (the same instruction reached through a different block start) is priced
+    /// at entry only — a hook there would cost every execution of the hot block a callback. Such cases
+    /// are rare (a straight-line prologue running into a loop body) and are counted in
+    /// `unpricedLoadSites`.
+    private func hookLoads(_ loads: [(address: UInt64, probe: LoadProbe, condition: UInt8)], entryPriced: [UInt64],
+                           blockStart: UInt64, blockEnd: UInt64) {
+        var added = false
+        for address in entryPriced where entryPricedAddresses.insert(address).inserted {
+            guard let (handle, _) = loadHooks[address] else { continue }
+            uc_hook_del(uc, handle)
+            loadHooks[address] = nil
+            unpricedLoadSites += 1
+            _ = mn_ctl_remove_cache(uc, address, address + 4)
+        }
+        for load in loads where loadHooks[load.address] == nil {
+            if entryPricedAddresses.contains(load.address) {
+                unpricedLoadSites += 1
+                continue
+            }
+            let user = UnsafeMutablePointer<HookedLoad>.allocate(capacity: 1)
+            user.initialize(to: HookedLoad(hot: hot, probe: load.probe, condition: load.condition))
+            hookedLoads.append(user)
+            var h: uc_hook = 0
+            if mn_hook_add_code(uc, &h, Int32(UC_HOOK_CODE.rawValue), hookedLoadHook, UnsafeMutableRawPointer(user), load.address, load.address) != UC_ERR_OK {
+                fail(.library(call: "uc_hook_add(load at \(image.describe(load.address)))", message: "failed"))
+            }
+            loadHooks[load.address] = (h, user)
+            added = true
+        }
+        if added { _ = mn_ctl_remove_cache(uc, blockStart, blockEnd) }
     }
 
     /// SDIV/UDIV cycles from the operands: `min(max, base + ceil(bits / bitsPerCycle))`, where `bits`
@@ -325,28 +367,28 @@ extension Machine {
 
     // MARK: DWT
 
-    func dwtAccess(isWrite: Bool, address: UInt64, value: UInt32) {
-        if isWrite {
-            let now = cyclesBefore(address: locateAccess(address) ?? currentBlockStart)
-            switch address {
-            case DWTRegister.ctrl:
-                let enable = value & 1 == 1
-                if enable && !dwt.enabled { dwt.since = now }
-                if !enable && dwt.enabled { dwt.base = dwt.value(at: now) }
-                dwt.enabled = enable
-            case DWTRegister.cyccnt:
-                dwt.base = value
-                dwt.since = now
-            default: break
-            }
-            return
+    func dwtWrite(address: UInt64, value: UInt32) {
+        dwtRegisters[Int((address - DWTRegister.base) >> 2)] = value
+        let now = cyclesBefore(address: locateAccess(address) ?? currentBlockStart)
+        switch address {
+        case DWTRegister.ctrl:
+            let enable = value & 1 == 1
+            if enable && !dwt.enabled { dwt.since = now }
+            if !enable && dwt.enabled { dwt.base = dwt.value(at: now) }
+            dwt.enabled = enable
+        case DWTRegister.cyccnt:
+            dwt.base = value
+            dwt.since = now
+        default: break
         }
-        guard address == DWTRegister.cyccnt else { return }
+    }
+
+    func dwtRead(address: UInt64) -> UInt32 {
+        guard address == DWTRegister.cyccnt else { return dwtRegisters[Int((address - DWTRegister.base) >> 2)] }
         let pc = locateAccess(address)
-        let now = cyclesBefore(address: pc ?? currentBlockStart)
-        var v = dwt.value(at: now)
-        uc_mem_write(uc, DWTRegister.cyccnt, &v, 4)
+        let v = dwt.value(at: cyclesBefore(address: pc ?? currentBlockStart))
         counterReads.append(CounterRead(pc: pc ?? currentBlockStart, value: v))
+        return v
     }
 }
 

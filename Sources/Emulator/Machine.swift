@@ -18,6 +18,10 @@ public struct RunOptions: Sendable {
     /// false = raw Unicorn: no block, memory, divide or probe hooks, so no cycles or events — only the
     /// interrupt and fault hooks that semihosting and error reports need. For benchmarks.
     public var accounting: Bool = true
+    /// Price flash / cacheable-SRAM data reads with Unicorn memory-read hooks instead of the load
+    /// address analysis. About 2× slower (see DataAccess.swift); it is the reference the tests
+    /// compare the analysis against.
+    public var dataReadsByMemoryHooks: Bool = false
 
     public init(maxInstructions: UInt64 = 1_000_000_000, timeoutSeconds: Double? = nil, stdin: [UInt8] = [],
                 commandLine: String = "firmware", probes: [UInt64] = []) {
@@ -58,6 +62,14 @@ public final class Machine {
     var accessCursor = 0
     var accessCursorBlock = -1
     let dwt = DWTState()
+    /// Backing store of the DWT page (0xE0001000–0xE0001FFF), one word per register.
+    var dwtRegisters = [UInt32](repeating: 0, count: 1024)
+    /// Loads with a code hook, and the hooks' user data (freed with the machine).
+    var loadHooks: [UInt64: (uc_hook, UnsafeMutablePointer<HookedLoad>)] = [:]
+    var hookedLoads: [UnsafeMutablePointer<HookedLoad>] = []
+    var entryPricedAddresses = Set<UInt64>()
+    /// Load instructions left unpriced on some block paths (see `hookLoads`).
+    var unpricedLoadSites = 0
     var semihosting = SemihostingState()
     /// Divide instructions found in executable segments: address → (Rn, Rm, signed).
     var divides: [UInt64: (rn: Int32, rm: Int32, signed: Bool)] = [:]
@@ -92,6 +104,7 @@ public final class Machine {
         hot.deinitialize(count: 1)
         hot.deallocate()
         for p in hostMemory { free(p) }
+        for h in hookedLoads { h.deallocate() }
     }
 
     /// Turns a Unicorn error code into a Swift error naming the call.
@@ -110,9 +123,16 @@ public final class Machine {
                           uc_mem_map_ptr(uc, base, Int(region.size), UInt32(UC_PROT_ALL.rawValue), mem))
             }
         }
-        // Private peripheral bus: DWT, SCS (SCB, SysTick, NVIC) as plain registers, DWT priced by hooks.
+        // Private peripheral bus: SCS (SCB, SysTick, NVIC) as plain registers around the DWT page, which
+        // is memory-mapped I/O so that CYCCNT reads return the modelled count (a memory hook instead
+        // would slow every load and store of the run, see DataAccess.swift).
         guard let ppb = aligned(Machine.ppbSize) else { throw EmulatorError.library(call: "posix_memalign", message: "out of memory") }
-        try check("uc_mem_map_ptr(ppb)", uc_mem_map_ptr(uc, Machine.ppbBase, Int(Machine.ppbSize), UInt32(UC_PROT_ALL.rawValue), ppb))
+        let dwtPage = DWTRegister.base - Machine.ppbBase
+        try check("uc_mem_map_ptr(ppb)", uc_mem_map_ptr(uc, Machine.ppbBase, Int(dwtPage), UInt32(UC_PROT_ALL.rawValue), ppb))
+        try check("uc_mmio_map(dwt)", uc_mmio_map(uc, DWTRegister.base, 0x1000, dwtMMIORead, Unmanaged.passUnretained(self).toOpaque(),
+                                                  dwtMMIOWrite, Unmanaged.passUnretained(self).toOpaque()))
+        try check("uc_mem_map_ptr(ppb)", uc_mem_map_ptr(uc, DWTRegister.base + 0x1000, Int(Machine.ppbSize - dwtPage - 0x1000),
+                                                       UInt32(UC_PROT_ALL.rawValue), ppb + Int(dwtPage + 0x1000)))
         var cpuid = board.core.cpuid.value
         try check("uc_mem_write(CPUID)", uc_mem_write(uc, 0xE000_ED00, &cpuid, 4))
     }
@@ -207,6 +227,12 @@ public final class Machine {
             s.sramData.lineShift = UInt64(spec.lineBytes.trailingZeroBitCount)
         }
         s.sramData.missCost = costs[.sramDataMisses]
+        var priced = ranges(of: .flash).map { PricedRange(lo: $0.0, hi: $0.1 + 1, isFlash: true) }
+        if s.sramData.cache != nil {
+            priced += ranges(of: .sram, cacheableOnly: true).map { PricedRange(lo: $0.0, hi: $0.1 + 1, isFlash: false) }
+        }
+        for (i, r) in priced.prefix(16).enumerated() { s.priced[i] = r }
+        s.pricedCount = min(16, priced.count)
         hot.pointee = s
     }
 

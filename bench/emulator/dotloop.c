@@ -10,7 +10,9 @@
 #define CIN 16
 #define COUT 32
 #define K 5
+#ifndef REPEAT
 #define REPEAT 24
+#endif
 
 static int8_t input[T * CIN];
 static int8_t output[T * COUT];

@@ -24,4 +24,7 @@ uc_err mn_hook_add_invalid_insn(uc_engine *uc, uc_hook *hh, mn_invalid_insn_cb c
 /// uc_ctl_set_cpu_model: must be called before any memory is mapped.
 uc_err mn_ctl_set_cpu_model(uc_engine *uc, int model);
 
+/// uc_ctl_remove_cache: drop translated code in [begin, end) so it is translated again (with new hooks).
+uc_err mn_ctl_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end);
+
 #endif

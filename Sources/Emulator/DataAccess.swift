@@ -1,0 +1,332 @@
+import CCapstone
+import CUnicorn
+
+// Data reads from flash and from cacheable SRAM are priced without Unicorn memory hooks: in Unicorn
+// 2.0.1 any UC_HOOK_MEM_READ/WRITE hook, whatever its range, sends every load and store of the run
+// through the slow softmmu path and costs about half the emulation speed. Instead each load's address
+// is derived, when its block is first decoded, as a linear function of the registers at block entry
+// (tracking base write-back and ADD/SUB/MOV address arithmetic inside the block); the block hook
+// evaluates it with the live registers. A load whose address cannot be derived that way (base loaded
+// from memory, computed by other instructions, or executed conditionally) gets a code hook on that one
+// instruction, which evaluates its addressing mode exactly just before it executes.
+
+/// Σ coefficient · R[register] + offset, modulo 2^32, with at most two register terms.
+struct AddressExpression: Equatable {
+    var reg0: Int32 = -1
+    var coef0: Int64 = 0
+    var reg1: Int32 = -1
+    var coef1: Int64 = 0
+    var offset: Int64 = 0
+
+    static func register(_ uc: Int32) -> AddressExpression { AddressExpression(reg0: uc, coef0: 1) }
+    static func constant(_ v: Int64) -> AddressExpression { AddressExpression(offset: v) }
+
+    var isConstant: Bool { reg0 < 0 && reg1 < 0 }
+
+    /// `self + k · other`, or nil when the result needs more than two register terms.
+    func adding(_ other: AddressExpression, times k: Int64 = 1) -> AddressExpression? {
+        var terms: [(Int32, Int64)] = []
+        func add(_ r: Int32, _ c: Int64) {
+            guard r >= 0, c != 0 else { return }
+            if let i = terms.firstIndex(where: { $0.0 == r }) { terms[i].1 &+= c } else { terms.append((r, c)) }
+        }
+        add(reg0, coef0)
+        add(reg1, coef1)
+        add(other.reg0, other.coef0 &* k)
+        add(other.reg1, other.coef1 &* k)
+        terms.removeAll { $0.1 & 0xFFFF_FFFF == 0 }
+        guard terms.count <= 2 else { return nil }
+        var r = AddressExpression(offset: offset &+ other.offset &* k)
+        if terms.count > 0 { (r.reg0, r.coef0) = terms[0] }
+        if terms.count > 1 { (r.reg1, r.coef1) = terms[1] }
+        return r
+    }
+
+    func adding(_ k: Int64) -> AddressExpression {
+        var r = self
+        r.offset &+= k
+        return r
+    }
+}
+
+/// One load evaluated at block entry, or (for a hooked load) just before it executes.
+struct LoadProbe {
+    var address: AddressExpression
+    var bytes: UInt32
+    /// Consecutive evaluations that found the load outside flash and cacheable SRAM.
+    var quiet: UInt32 = 0
+    /// Executions left to skip before evaluating a quiet load again.
+    var sleep: UInt32 = 0
+}
+
+/// User data of a code hook on one load whose address is only known at the instruction.
+struct HookedLoad {
+    var hot: UnsafeMutablePointer<HotState>
+    var probe: LoadProbe
+    /// ARM condition code (0 = EQ … 14 = AL) for a load inside an IT block.
+    var condition: UInt8
+}
+
+/// A memory range whose data reads the cycle model prices.
+struct PricedRange {
+    var lo: UInt64
+    var hi: UInt64  // exclusive
+    var isFlash: Bool
+}
+
+extension HotState {
+    /// Evaluates `expression` with the live registers.
+    @inline(__always) static func evaluate(_ e: AddressExpression, _ uc: OpaquePointer?) -> UInt64 {
+        var v = e.offset
+        var r: UInt32 = 0
+        if e.reg0 >= 0 {
+            uc_reg_read(uc, e.reg0, &r)
+            v &+= e.coef0 &* Int64(r)
+        }
+        if e.reg1 >= 0 {
+            uc_reg_read(uc, e.reg1, &r)
+            v &+= e.coef1 &* Int64(r)
+        }
+        return UInt64(truncatingIfNeeded: v) & 0xFFFF_FFFF
+    }
+
+    /// Prices one load of `bytes` at `address`; returns false if the address is not in a priced range.
+    @inline(__always) mutating func priceLoad(at address: UInt64, bytes: UInt32) -> Bool {
+        var k = 0
+        while k < pricedCount {
+            let r = priced[k]
+            if address >= r.lo && address < r.hi {
+                let words = max(1, (UInt64(bytes) + 3) >> 2)
+                var w: UInt64 = 0
+                while w < words {
+                    if r.isFlash { priceFlashRead(address &+ w << 2) } else { priceSRAMRead(address &+ w << 2) }
+                    w &+= 1
+                }
+                return true
+            }
+            k += 1
+        }
+        return false
+    }
+
+    @inline(__always) mutating func priceFlashRead(_ address: UInt64) {
+        flashData.reads &+= 1
+        let line = address >> flashData.lineShift
+        let hit: Bool
+        if flashData.sharesFetchCache {
+            hit = fetchCache!.access(line: line)
+        } else if flashData.cache != nil {
+            hit = flashData.cache!.access(line: line)
+        } else {
+            hit = false
+        }
+        cycles += flashData.readCost
+        if !hit {
+            flashData.misses &+= 1
+            cycles += flashData.missCost
+        }
+    }
+
+    @inline(__always) mutating func priceSRAMRead(_ address: UInt64) {
+        sramData.reads &+= 1
+        if !sramData.cache!.access(line: address >> sramData.lineShift) {
+            sramData.misses &+= 1
+            cycles += sramData.missCost
+        }
+    }
+
+    /// The block's entry-evaluated loads. A load found outside the priced ranges 8 times running is
+    /// evaluated only every 64th execution after that, until it is found inside one again.
+    @inline(__always) mutating func priceBlockLoads(_ block: UnsafeMutablePointer<BlockRecord>, _ uc: OpaquePointer?) {
+        var p = probes + Int(block.pointee.probeStart)
+        let end = p + Int(block.pointee.probeCount)
+        while p < end {
+            if p.pointee.sleep > 0 {
+                p.pointee.sleep &-= 1
+            } else {
+                let address = HotState.evaluate(p.pointee.address, uc)
+                if priceLoad(at: address, bytes: p.pointee.bytes) {
+                    p.pointee.quiet = 0
+                } else {
+                    p.pointee.quiet &+= 1
+                    if p.pointee.quiet >= 8 { p.pointee.sleep = 63 }
+                }
+            }
+            p += 1
+        }
+    }
+
+    /// Appends the probes of a newly decoded block (slow path); returns the first index.
+    mutating func appendProbes(_ list: [LoadProbe]) -> Int32 {
+        let start = probeCount
+        if probeCount + list.count > probeCapacity {
+            let capacity = max(probeCapacity * 2, probeCount + list.count)
+            let bigger = UnsafeMutablePointer<LoadProbe>.allocate(capacity: capacity)
+            bigger.moveInitialize(from: probes, count: probeCount)
+            probes.deallocate()
+            probes = bigger
+            probeCapacity = capacity
+        }
+        for (i, p) in list.enumerated() { (probes + start + i).initialize(to: p) }
+        probeCount += list.count
+        return Int32(start)
+    }
+}
+
+/// Whether ARM condition `cond` holds for the NZCV flags in bits 31–28 of `apsr`.
+func conditionHolds(_ cond: UInt8, apsr: UInt32) -> Bool {
+    let n = apsr >> 31 & 1 == 1, z = apsr >> 30 & 1 == 1, c = apsr >> 29 & 1 == 1, v = apsr >> 28 & 1 == 1
+    switch cond {
+    case 0: return z
+    case 1: return !z
+    case 2: return c
+    case 3: return !c
+    case 4: return n
+    case 5: return !n
+    case 6: return v
+    case 7: return !v
+    case 8: return c && !z
+    case 9: return !c || z
+    case 10: return n == v
+    case 11: return n != v
+    case 12: return !z && n == v
+    case 13: return z || n != v
+    default: return true
+    }
+}
+
+/// Derives, for each load of a block, its address as a function of the registers at block entry.
+enum LoadAddressAnalysis {
+    struct Result {
+        var entryProbes: [LoadProbe] = []
+        /// Loads that need a code hook: (instruction address, its own addressing, condition code).
+        var hooked: [(address: UInt64, probe: LoadProbe, condition: UInt8)] = []
+        /// Addresses of the loads priced at block entry.
+        var entryPriced: [UInt64] = []
+    }
+
+    static let sp = UInt16(ARM_REG_SP.rawValue)
+    static let pc = UInt16(ARM_REG_PC.rawValue)
+
+    /// `readOnlyWord` returns the word at an address in read-only memory (flash), so that a literal-pool
+    /// load (`LDR Rd, [PC, #imm]`) gives Rd a known constant, typically the address of a global.
+    static func analyse(_ insns: [DecodedInstruction], readOnlyWord: (UInt64) -> UInt32?) -> Result {
+        var result = Result()
+        // Symbolic value of each core register (Capstone id) in terms of the entry registers.
+        var known: [UInt16: AddressExpression] = [:]
+        for (cs, uc) in RegisterMap.coreRegisters where cs != pc { known[cs] = .register(uc) }
+
+        func value(_ reg: UInt16, at insn: DecodedInstruction) -> AddressExpression? {
+            if reg == pc { return .constant(Int64((insn.address + 4) & ~3)) }
+            return known[reg]
+        }
+
+        for insn in insns {
+            if insn.isLoad, insn.memBase != sp || insn.memIndex != 0 {
+                let own = ownAddress(insn)
+                var entry: AddressExpression? = nil
+                if !insn.isConditional, let base = value(insn.memBase, at: insn) {
+                    entry = base.adding(own.displacement)
+                    if entry != nil, insn.memIndex != 0 {
+                        if let idx = value(insn.memIndex, at: insn) {
+                            entry = entry!.adding(idx, times: own.indexCoefficient)
+                        } else {
+                            entry = nil
+                        }
+                    }
+                }
+                let bytes = UInt32(max(1, insn.accessBytes))
+                if let e = entry {
+                    result.entryProbes.append(LoadProbe(address: e, bytes: bytes))
+                    result.entryPriced.append(UInt64(insn.address))
+                } else if let uc = RegisterMap.unicorn(insn.memBase) {
+                    var e = AddressExpression.register(uc).adding(own.displacement)
+                    if insn.memBase == pc { e = .constant(Int64((insn.address + 4) & ~3) + own.displacement) }
+                    if insn.memIndex != 0, let ucIndex = RegisterMap.unicorn(insn.memIndex) {
+                        e = e.adding(.register(ucIndex), times: own.indexCoefficient) ?? e
+                    }
+                    result.hooked.append((UInt64(insn.address), LoadProbe(address: e, bytes: bytes), insn.condition))
+                }
+            }
+            let before = known
+            update(&known, after: insn, value: { $0 == pc ? .constant(Int64((insn.address + 4) & ~3)) : before[$0] })
+            if insn.cls == .load, insn.memBase == pc, insn.accessBytes == 4, !insn.isConditional,
+               case .register(let rd, _, _)? = insn.operands.first, rd != pc,
+               let word = readOnlyWord(UInt64((insn.address + 4) & ~3) &+ UInt64(bitPattern: Int64(insn.memDisp))) {
+                known[rd] = .constant(Int64(word))
+            }
+        }
+        return result
+    }
+
+    /// The instruction's own addressing: displacement (0 when post-indexed; −bytes for decrement-before
+    /// multiples) and the signed scale of the index register.
+    static func ownAddress(_ insn: DecodedInstruction) -> (displacement: Int64, indexCoefficient: Int64) {
+        var disp = insn.postIndex != nil || insn.postIndexByRegister ? 0 : Int64(insn.memDisp)
+        if (insn.cls == .loadMultiple || insn.cls == .storeMultiple) && insn.isDescending { disp = -Int64(insn.accessBytes) }
+        let scale = Int64(1) << Int64(insn.memShift)
+        return (disp, insn.memSubtract ? -scale : scale)
+    }
+
+    /// Applies the register writes of `insn` to the symbolic register file.
+    static func update(_ known: inout [UInt16: AddressExpression], after insn: DecodedInstruction,
+                       value: (UInt16) -> AddressExpression?) {
+        var next: [UInt16: AddressExpression?] = [:]
+        // Base write-back of memory instructions.
+        if insn.writeback, insn.memBase != 0 {
+            let base = value(insn.memBase)
+            let own = ownAddress(insn)
+            if insn.isConditional || insn.postIndexByRegister {
+                next[insn.memBase] = .some(nil)
+            } else if insn.cls == .loadMultiple || insn.cls == .storeMultiple {
+                let delta = Int64(insn.accessBytes)
+                next[insn.memBase] = base?.adding(insn.isDescending ? -delta : delta)
+            } else if let post = insn.postIndex {
+                next[insn.memBase] = base?.adding(Int64(post))
+            } else if insn.memIndex != 0 {
+                next[insn.memBase] = value(insn.memIndex).flatMap { base?.adding($0, times: own.indexCoefficient) }
+            } else {
+                next[insn.memBase] = base?.adding(own.displacement)
+            }
+        }
+        let arithmetic = insn.isConditional ? nil : addressArithmetic(insn, value: value)
+        for reg in insn.writes where reg != pc && RegisterMap.unicorn(reg) != nil && next[reg] == nil {
+            next[reg] = .some(arithmetic?.destination == reg ? arithmetic?.value : nil)
+        }
+        for (reg, v) in next {
+            if let v { known[reg] = v } else { known[reg] = nil }
+        }
+    }
+
+    /// ADD/SUB/MOV/MOVW/MOVT forms whose result stays a linear function of the entry registers.
+    static func addressArithmetic(_ insn: DecodedInstruction, value: (UInt16) -> AddressExpression?)
+        -> (destination: UInt16, value: AddressExpression?)? {
+        let ops = insn.operands
+        guard case .register(let rd, _, _)? = ops.first else { return nil }
+        func operand(_ op: DecodedInstruction.Operand) -> AddressExpression? {
+            switch op {
+            case .immediate(let v): return .constant(v)
+            case .register(let r, let lsl, let shifted):
+                guard !shifted, let v = value(r) else { return nil }
+                return AddressExpression().adding(v, times: Int64(1) << Int64(lsl))
+            }
+        }
+        switch insn.name {
+        case "add", "addw", "sub", "subw":
+            let sign: Int64 = insn.name.hasPrefix("sub") ? -1 : 1
+            if ops.count == 3, let a = operand(ops[1]), let b = operand(ops[2]) { return (rd, a.adding(b, times: sign)) }
+            if ops.count == 2, let a = value(rd), let b = operand(ops[1]) { return (rd, a.adding(b, times: sign)) }
+            return (rd, nil)
+        case "mov", "movw":
+            if ops.count == 2 { return (rd, operand(ops[1])) }
+            return (rd, nil)
+        case "movt":
+            if ops.count == 2, case .immediate(let hi) = ops[1], let low = value(rd), low.isConstant {
+                return (rd, .constant((low.offset & 0xFFFF) | (hi & 0xFFFF) << 16))
+            }
+            return (rd, nil)
+        default:
+            return nil
+        }
+    }
+}
