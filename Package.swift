@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "micronas", targets: ["micronas"]),
         .library(name: "Emulator", targets: ["Emulator"]),
         .library(name: "Targets", targets: ["Targets"]),
+        .library(name: "Quant", targets: ["Quant"]),
+        .library(name: "Kernels", targets: ["Kernels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,11 +23,17 @@ let package = Package(
         /// The only module that talks to Unicorn and Capstone.
         .target(name: "Emulator", dependencies: ["Targets", "CUnicorn", "CCapstone", "CEmulatorShims"]),
 
+        /// The int8 arithmetic of TFLite as a Swift reference: the definition every executor matches.
+        .target(name: "Quant"),
+
+        /// The C kernels' build (arm-none-eabi-gcc per board, host cc), their call ABI, verification cases.
+        .target(name: "Kernels", dependencies: ["Targets", "Quant"]),
+
         /// The command-line tool: parses arguments, calls library code, formats output.
         .executableTarget(
             name: "micronas",
             dependencies: [
-                "Targets", "Emulator",
+                "Targets", "Emulator", "Quant", "Kernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,5 +52,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Targets"], path: "Tests/TestSupport"),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "TestSupport"]),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Targets", "TestSupport"]),
+        .testTarget(name: "QuantTests", dependencies: ["Quant"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "TestSupport"]),
     ]
 )

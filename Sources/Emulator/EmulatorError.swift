@@ -9,6 +9,7 @@ public enum EmulatorError: Error, CustomStringConvertible, Equatable {
     case unsupportedSemihosting(operation: UInt32, pc: String)
     case budgetExhausted(instructions: UInt64, pc: String)
     case timeout(seconds: Double, pc: String)
+    case programFailed(exitCode: Int32, stderr: String)
 
     public var description: String {
         switch self {
@@ -30,6 +31,9 @@ public enum EmulatorError: Error, CustomStringConvertible, Equatable {
             return "instruction budget of \(n) exhausted without the program exiting (pc \(pc)); raise --max-instructions if it is expected to run longer"
         case let .timeout(s, pc):
             return "wall-clock limit of \(s) s reached without the program exiting (pc \(pc))"
+        case let .programFailed(code, stderr):
+            let first = stderr.split(separator: "\n").first.map(String.init) ?? ""
+            return "program exited with status \(code)" + (first.isEmpty ? "" : ": \(first)")
         }
     }
 

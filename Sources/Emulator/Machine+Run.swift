@@ -161,6 +161,13 @@ extension Machine {
             probeCycles: probeCycles, accumulatedCycles: hot.pointee.cycles, wallSeconds: wall, basicBlocks: hot.pointee.blockCount)
     }
 
+    /// `run`, and a non-zero exit status is an error carrying the program's first stderr line.
+    public func runToSuccess(_ options: RunOptions = RunOptions()) throws -> RunResult {
+        let r = try run(options)
+        guard r.exitCode == 0 else { throw EmulatorError.programFailed(exitCode: r.exitCode, stderr: String(decoding: r.stderr, as: UTF8.self)) }
+        return r
+    }
+
     /// Σ executions · static events of every block, plus the dynamic counters.
     public func eventTotals() -> EventVector {
         var total = EventVector()

@@ -1,0 +1,197 @@
+import Quant
+
+/// One operator call with all its tensors and quantization parameters: what the verification
+/// firmware (`kernels/harness/verify.c`) reads, and what the Swift reference (`Quant`) evaluates.
+public enum KernelCase: Sendable, CustomStringConvertible {
+    case conv(WindowCase)
+    case depthwise(WindowCase)
+    case fullyConnected(FCCase)
+    case add(AddCase)
+    case averagePool(PoolCase)
+    case maxPool(PoolCase)
+
+    public struct WindowCase: Sendable {
+        public var input: [Int8], inputShape: Shape4, inputZeroPoint: Int32
+        public var filter: [Int8], filterShape: Shape4, bias: [Int32]?
+        public var window: WindowParams
+        public var requant: Requantization
+    }
+
+    public struct FCCase: Sendable {
+        public var input: [Int8], batches: Int, depth: Int, inputZeroPoint: Int32
+        public var filter: [Int8], units: Int, bias: [Int32]?
+        public var requant: Requantization
+    }
+
+    public struct AddCase: Sendable {
+        public var a: [Int8], b: [Int8], params: ReferenceOps.AddParams
+    }
+
+    public struct PoolCase: Sendable {
+        public var input: [Int8], shape: Shape4, window: WindowParams
+        public var activationMin: Int32, activationMax: Int32
+    }
+
+    public enum Op: String, CaseIterable, Sendable {
+        case conv = "CONV_2D", depthwise = "DEPTHWISE_CONV_2D", fullyConnected = "FULLY_CONNECTED"
+        case add = "ADD", averagePool = "AVERAGE_POOL_2D", maxPool = "MAX_POOL_2D"
+
+        var code: Int32 {
+            switch self {
+            case .conv: return 1
+            case .depthwise: return 2
+            case .fullyConnected: return 3
+            case .add: return 4
+            case .averagePool: return 5
+            case .maxPool: return 6
+            }
+        }
+    }
+
+    public var op: Op {
+        switch self {
+        case .conv: return .conv
+        case .depthwise: return .depthwise
+        case .fullyConnected: return .fullyConnected
+        case .add: return .add
+        case .averagePool: return .averagePool
+        case .maxPool: return .maxPool
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .conv(let c), .depthwise(let c):
+            let w = c.window
+            return "\(op.rawValue) in \(c.inputShape) filter \(c.filterShape) stride \(w.strideH)x\(w.strideW) \(w.padding.rawValue)"
+        case .fullyConnected(let c):
+            return "\(op.rawValue) \(c.batches)x\(c.depth) -> \(c.units)"
+        case .add(let c):
+            return "\(op.rawValue) \(c.a.count) elements"
+        case .averagePool(let c), .maxPool(let c):
+            let w = c.window
+            return "\(op.rawValue) in \(c.shape) window \(w.kernelH)x\(w.kernelW) stride \(w.strideH)x\(w.strideW) \(w.padding.rawValue)"
+        }
+    }
+
+    /// The Swift reference output.
+    public func reference() -> [Int8] {
+        switch self {
+        case .conv(let c):
+            return ReferenceOps.conv2d(input: c.input, inputShape: c.inputShape, inputZeroPoint: c.inputZeroPoint,
+                                       filter: c.filter, filterShape: c.filterShape, bias: c.bias,
+                                       window: c.window, requant: c.requant).output
+        case .depthwise(let c):
+            return ReferenceOps.depthwiseConv2d(input: c.input, inputShape: c.inputShape, inputZeroPoint: c.inputZeroPoint,
+                                                filter: c.filter, filterShape: c.filterShape, bias: c.bias,
+                                                window: c.window, requant: c.requant).output
+        case .fullyConnected(let c):
+            return ReferenceOps.fullyConnected(input: c.input, batches: c.batches, depth: c.depth, inputZeroPoint: c.inputZeroPoint,
+                                               filter: c.filter, units: c.units, bias: c.bias, requant: c.requant)
+        case .add(let c):
+            return ReferenceOps.add(c.a, c.b, params: c.params)
+        case .averagePool(let c):
+            return ReferenceOps.averagePool(input: c.input, shape: c.shape, window: c.window,
+                                            activationMin: c.activationMin, activationMax: c.activationMax).output
+        case .maxPool(let c):
+            return ReferenceOps.maxPool(input: c.input, shape: c.shape, window: c.window,
+                                        activationMin: c.activationMin, activationMax: c.activationMax).output
+        }
+    }
+
+    /// Multiply-accumulates of the call (0 for ops without).
+    public var macs: Int {
+        switch self {
+        case .conv(let c):
+            let (oh, ow) = c.window.outputHW(c.inputShape)
+            return c.inputShape.n * oh * ow * c.filterShape.n * c.filterShape.h * c.filterShape.w * c.inputShape.c
+        case .depthwise(let c):
+            let (oh, ow) = c.window.outputHW(c.inputShape)
+            return c.inputShape.n * oh * ow * c.inputShape.c * c.filterShape.h * c.filterShape.w
+        case .fullyConnected(let c):
+            return c.batches * c.depth * c.units
+        default:
+            return 0
+        }
+    }
+}
+
+// MARK: - Stream encoding (the ABI of kernels/harness/verify.c)
+
+/// Little-endian int32 words; int8 arrays padded to 4 bytes.
+struct CaseWriter {
+    var bytes: [UInt8] = Array("MNK1".utf8)
+
+    mutating func i32(_ v: Int32) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+    mutating func i32(_ v: Int) { i32(Int32(v)) }
+    mutating func shape(_ s: Shape4) { for v in [s.n, s.h, s.w, s.c] { i32(v) } }
+    mutating func int8s(_ a: [Int8]) {
+        bytes.append(contentsOf: a.map { UInt8(bitPattern: $0) })
+        bytes.append(contentsOf: [UInt8](repeating: 0, count: (4 - a.count % 4) % 4))
+    }
+    mutating func int32s(_ a: [Int32]) { for v in a { i32(v) } }
+
+    mutating func window(_ w: WindowParams, input: Shape4, inputZeroPoint: Int32, outputZeroPoint: Int32, min: Int32, max: Int32) {
+        let pad = w.padBefore(input)
+        i32(w.strideH); i32(w.strideW); i32(pad.h); i32(pad.w)
+        i32(-inputZeroPoint); i32(outputZeroPoint); i32(min); i32(max)
+    }
+
+    mutating func append(_ c: KernelCase) {
+        i32(c.op.code)
+        switch c {
+        case .conv(let k), .depthwise(let k):
+            let (oh, ow) = k.window.outputHW(k.inputShape)
+            let outC = c.op == .conv ? k.filterShape.n : k.inputShape.c
+            shape(k.inputShape); shape(k.filterShape); shape(Shape4(k.inputShape.n, oh, ow, outC))
+            window(k.window, input: k.inputShape, inputZeroPoint: k.inputZeroPoint, outputZeroPoint: k.requant.outputZeroPoint,
+                   min: k.requant.activationMin, max: k.requant.activationMax)
+            let perChannel = k.requant.multipliers.count > 1
+            i32(perChannel ? 1 : 0); i32(k.bias == nil ? 0 : 1)
+            int8s(k.input); int8s(k.filter)
+            if let b = k.bias { int32s(b) }
+            int32s(k.requant.multipliers); int32s(k.requant.shifts.map { Int32($0) })
+        case .fullyConnected(let k):
+            i32(-k.inputZeroPoint); i32(k.requant.outputZeroPoint); i32(k.requant.activationMin); i32(k.requant.activationMax)
+            i32(k.requant.multipliers[0]); i32(k.requant.shifts[0])
+            i32(k.batches); i32(k.depth); i32(k.units); i32(k.bias == nil ? 0 : 1)
+            int8s(k.input); int8s(k.filter)
+            if let b = k.bias { int32s(b) }
+        case .add(let k):
+            let p = k.params
+            i32(-p.input1ZeroPoint); i32(-p.input2ZeroPoint); i32(p.outputZeroPoint)
+            i32(p.input1Multiplier); i32(p.input2Multiplier); i32(p.outputMultiplier)
+            i32(p.input1Shift); i32(p.input2Shift); i32(p.outputShift)
+            i32(ReferenceOps.AddParams.leftShift); i32(p.activationMin); i32(p.activationMax)
+            i32(k.a.count); int8s(k.a); int8s(k.b)
+        case .averagePool(let k), .maxPool(let k):
+            let (oh, ow) = k.window.outputHW(k.shape)
+            shape(k.shape); shape(Shape4(k.shape.n, oh, ow, k.shape.c))
+            window(k.window, input: k.shape, inputZeroPoint: 0, outputZeroPoint: 0, min: k.activationMin, max: k.activationMax)
+            i32(k.window.kernelH); i32(k.window.kernelW)
+            int8s(k.input)
+        }
+    }
+
+    mutating func finish() -> [UInt8] {
+        i32(Int32(0))
+        return bytes
+    }
+}
+
+/// Splits verify.c's output stream into one int8 array per case.
+func decodeOutputs(_ bytes: [UInt8]) throws -> [[Int8]] {
+    var outputs: [[Int8]] = []
+    var i = 0
+    while i < bytes.count {
+        guard i + 4 <= bytes.count else { throw KernelError.malformedOutput("truncated length at byte \(i)") }
+        let n = Int(Int32(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24))
+        i += 4
+        guard n >= 0, i + n <= bytes.count else { throw KernelError.malformedOutput("output of \(n) bytes overruns the stream at byte \(i)") }
+        outputs.append(bytes[i..<(i + n)].map { Int8(bitPattern: $0) })
+        i += n + (4 - n % 4) % 4
+    }
+    return outputs
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Quant
+
+/// SplitMix64: a small, seedable generator so every verification run can be replayed.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension KernelCase {
+    /// A random, valid call of `op`, small enough for the verification firmware's 72 KB arena.
+    /// Data and parameters reach the edges on purpose: int8 extremes, zero points across the range,
+    /// multipliers from tiny to > 1 (positive shifts), every activation, SAME and VALID, strides 1–3.
+    public static func random(_ op: Op, using g: inout SeededGenerator) -> KernelCase {
+        func int8s(_ n: Int, symmetric: Bool = false) -> [Int8] {
+            (0..<n).map { _ in
+                switch Int.random(in: 0..<16, using: &g) {
+                case 0: return symmetric ? -127 : -128
+                case 1: return 127
+                default: return Int8.random(in: (symmetric ? -127 : -128)...127, using: &g)
+                }
+            }
+        }
+        func zeroPoint() -> Int32 { Bool.random(using: &g) ? 0 : Int32.random(in: -128...127, using: &g) }
+        func scale(_ lo: Float, _ hi: Float) -> Float { lo * Float(pow(Double(hi / lo), Double.random(in: 0...1, using: &g))) }
+        let activation = Activation.allCases.randomElement(using: &g)!
+        func window(_ s: Shape4, kh: Int, kw: Int) -> WindowParams {
+            var padding = Padding.allCases.randomElement(using: &g)!
+            if kh > s.h || kw > s.w { padding = .same }
+            return WindowParams(kernelH: kh, kernelW: kw, strideH: Int.random(in: 1...3, using: &g),
+                                strideW: Int.random(in: 1...2, using: &g), padding: padding)
+        }
+        switch op {
+        case .conv, .depthwise:
+            let s = Shape4(Int.random(in: 1...2, using: &g), Int.random(in: 1...24, using: &g),
+                           Int.random(in: 1...9, using: &g), Int.random(in: 1...16, using: &g))
+            let kh = Int.random(in: 1...7, using: &g), kw = Int.random(in: 1...min(9, s.w + 1), using: &g)
+            let cout = op == .conv ? Int.random(in: 1...16, using: &g) : s.c
+            let f = op == .conv ? Shape4(cout, kh, kw, s.c) : Shape4(1, kh, kw, s.c)
+            let inScale = scale(0.002, 0.2), outScale = scale(0.005, 0.5)
+            let perChannel = Int.random(in: 0..<4, using: &g) > 0
+            let weightScales = (0..<(perChannel ? cout : 1)).map { _ in scale(0.0005, 0.05) }
+            let c = WindowCase(
+                input: int8s(s.count), inputShape: s, inputZeroPoint: zeroPoint(),
+                filter: int8s(f.count, symmetric: true), filterShape: f,
+                bias: Bool.random(using: &g) ? (0..<cout).map { _ in Int32.random(in: -40_000...40_000, using: &g) } : nil,
+                window: window(s, kh: kh, kw: kw),
+                requant: Requantization(inputScale: inScale, weightScales: weightScales, outputScale: outScale,
+                                        outputZeroPoint: zeroPoint(), activation: activation))
+            return op == .conv ? .conv(c) : .depthwise(c)
+        case .fullyConnected:
+            let batches = Int.random(in: 1...3, using: &g), depth = Int.random(in: 1...300, using: &g)
+            let units = Int.random(in: 1...32, using: &g)
+            return .fullyConnected(FCCase(
+                input: int8s(batches * depth), batches: batches, depth: depth, inputZeroPoint: zeroPoint(),
+                filter: int8s(units * depth, symmetric: true), units: units,
+                bias: Bool.random(using: &g) ? (0..<units).map { _ in Int32.random(in: -40_000...40_000, using: &g) } : nil,
+                requant: Requantization(inputScale: scale(0.002, 0.2), weightScales: [scale(0.0005, 0.05)],
+                                        outputScale: scale(0.005, 0.5), outputZeroPoint: zeroPoint(), activation: activation)))
+        case .add:
+            let n = Int.random(in: 1...600, using: &g)
+            return .add(AddCase(a: int8s(n), b: int8s(n), params: ReferenceOps.AddParams(
+                scale1: scale(0.002, 0.2), zeroPoint1: zeroPoint(), scale2: scale(0.002, 0.2), zeroPoint2: zeroPoint(),
+                outputScale: scale(0.004, 0.4), outputZeroPoint: zeroPoint(), activation: activation)))
+        case .averagePool, .maxPool:
+            let s = Shape4(Int.random(in: 1...2, using: &g), Int.random(in: 1...32, using: &g),
+                           Int.random(in: 1...9, using: &g), Int.random(in: 1...16, using: &g))
+            let w = window(s, kh: Int.random(in: 1...min(8, s.h + 1), using: &g), kw: Int.random(in: 1...min(4, s.w + 1), using: &g))
+            let range = activation.range(scale: scale(0.01, 0.1), zeroPoint: zeroPoint())
+            let c = PoolCase(input: int8s(s.count), shape: s, window: w, activationMin: range.min, activationMax: range.max)
+            return op == .averagePool ? .averagePool(c) : .maxPool(c)
+        }
+    }
+}
+
+public enum KernelError: Error, CustomStringConvertible {
+    case malformedOutput(String)
+    case toolchain(command: String, status: Int32, output: String)
+    case missingTool(String)
+    case executorFailed(executor: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .malformedOutput(let m): return "verification firmware output is malformed: \(m)"
+        case .toolchain(let c, let s, let o): return "\(c) failed with status \(s): \(o.split(separator: "\n").prefix(3).joined(separator: " | "))"
+        case .missingTool(let t): return "\(t) not found on PATH (run `make setup`)"
+        case .executorFailed(let e, let m): return "\(e): \(m)"
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Emulator
+import Kernels
+import Quant
+import Targets
+import TestSupport
+import XCTest
+
+/// The C kernels against the Swift reference (`Quant`), bit for bit: built for the host with cc and
+/// for each board with arm-none-eabi-gcc, run natively and on the emulated boards.
+final class KernelVerificationTests: XCTestCase {
+    private func cases(seed: UInt64, perOp: Int) -> [KernelCase] {
+        var g = SeededGenerator(seed: seed)
+        return KernelCase.Op.allCases.flatMap { op in (0..<perOp).map { _ in KernelCase.random(op, using: &g) } }
+    }
+
+    private func emulated(_ toolchain: KernelToolchain, board: Board) throws -> KernelVerifier.Executor {
+        let elf = try toolchain.firmware(board: board)
+        let image = try ELFImage(path: elf.path)
+        return KernelVerifier.Executor(name: board.name) { input in
+            try Machine(board: board, image: image).runToSuccess(RunOptions(maxInstructions: 2_000_000_000, stdin: input)).stdout
+        }
+    }
+
+    func testHostAndEmulatedKernelsMatchReference() throws {
+        let toolchain = KernelToolchain(root: Fixtures.root)
+        var executors = [try KernelVerifier.hostExecutor(toolchain)]
+        for name in ["nucleo-f446re", "nucleo-l552ze-q", "portenta-h7"] {
+            executors.append(try emulated(toolchain, board: try Fixtures.board(name)))
+        }
+        let report = try KernelVerifier.verify(cases(seed: 7, perOp: 25), executors: executors)
+        for m in report.mismatches.prefix(10) { XCTFail(m.description) }
+        XCTAssertEqual(report.summaries.count, KernelCase.Op.allCases.count)
+        for s in report.summaries {
+            for e in executors { XCTAssertEqual(s.identical[e.name], s.cases, "\(s.op.rawValue) on \(e.name)") }
+        }
+    }
+
+    /// The comparison can fail: a corrupted output byte is reported with its case and position.
+    func testCorruptedOutputIsReported() throws {
+        let toolchain = KernelToolchain(root: Fixtures.root)
+        let host = try KernelVerifier.hostExecutor(toolchain)
+        let corrupting = KernelVerifier.Executor(name: "corrupt") { input in
+            var out = try host.run(input)
+            out[4] ^= 1  // first output byte of the first case
+            return out
+        }
+        let report = try KernelVerifier.verify(cases(seed: 3, perOp: 1), executors: [host, corrupting])
+        XCTAssertFalse(report.passed)
+        XCTAssertEqual(report.mismatches.count, 1)
+        XCTAssertEqual(report.mismatches.first?.executor, "corrupt")
+        XCTAssertEqual(report.mismatches.first?.caseIndex, 0)
+        XCTAssertEqual(report.mismatches.first?.firstDifference, 0)
+    }
+}

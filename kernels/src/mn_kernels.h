@@ -1,0 +1,61 @@
+/*
+ * micronas int8 kernels: TensorFlow Lite int8 semantics (per-channel symmetric weights, asymmetric
+ * activations, int32 bias, double-rounding fixed-point requantization). The Swift module `Quant`
+ * is the definition these must match bit for bit. Layout NHWC; conv filters OHWI; depthwise 1HWC.
+ */
+#ifndef MN_KERNELS_H
+#define MN_KERNELS_H
+#include <stdint.h>
+
+typedef struct { int32_t n, h, w, c; } mn_shape;
+
+/* Window ops (conv, depthwise, pooling). pad_h/pad_w = padding before (SAME: computed like TFLite). */
+typedef struct {
+    int32_t stride_h, stride_w;
+    int32_t pad_h, pad_w;
+    int32_t input_offset;   /* -input zero point */
+    int32_t output_offset;  /* output zero point */
+    int32_t act_min, act_max;
+} mn_conv_params;
+
+/* Requantization multipliers/shifts: one per output channel (per-channel) or a single entry. */
+typedef struct {
+    const int32_t *multiplier;
+    const int32_t *shift;
+    int32_t per_channel;    /* 1: index by output channel, 0: use entry 0 */
+} mn_requant;
+
+int32_t mn_conv2d_s8_scratch_bytes(mn_shape input, mn_shape filter);
+void mn_conv2d_s8(const mn_conv_params *p, mn_requant q,
+                  mn_shape input, const int8_t *input_data,
+                  mn_shape filter, const int8_t *filter_data, const int32_t *bias,
+                  mn_shape output, int8_t *output_data, void *scratch);
+
+int32_t mn_depthwise_conv2d_s8_scratch_bytes(mn_shape input, mn_shape filter);
+void mn_depthwise_conv2d_s8(const mn_conv_params *p, mn_requant q,
+                            mn_shape input, const int8_t *input_data,
+                            mn_shape filter, const int8_t *filter_data, const int32_t *bias,
+                            mn_shape output, int8_t *output_data, void *scratch);
+
+/* input [batches, depth], filter [units, depth], output [batches, units]; per-tensor requantization. */
+void mn_fully_connected_s8(int32_t input_offset, int32_t output_offset, int32_t act_min, int32_t act_max,
+                           int32_t multiplier, int32_t shift,
+                           int32_t batches, int32_t depth, const int8_t *input_data,
+                           int32_t units, const int8_t *filter_data, const int32_t *bias, int8_t *output_data);
+
+typedef struct {
+    int32_t input1_offset, input2_offset, output_offset;   /* -zp1, -zp2, +zp_out */
+    int32_t input1_multiplier, input2_multiplier, output_multiplier;
+    int32_t input1_shift, input2_shift, output_shift;
+    int32_t left_shift;                                      /* 20 */
+    int32_t act_min, act_max;
+} mn_add_params;
+void mn_add_s8(const mn_add_params *p, int32_t count, const int8_t *a, const int8_t *b, int8_t *out);
+
+/* Pooling: same quantization in and out; filter_h/filter_w is the window. */
+void mn_avg_pool_s8(const mn_conv_params *p, int32_t filter_h, int32_t filter_w,
+                    mn_shape input, const int8_t *input_data, mn_shape output, int8_t *output_data);
+void mn_max_pool_s8(const mn_conv_params *p, int32_t filter_h, int32_t filter_w,
+                    mn_shape input, const int8_t *input_data, mn_shape output, int8_t *output_data);
+
+#endif
