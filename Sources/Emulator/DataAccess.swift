@@ -8,7 +8,8 @@ import CUnicorn
 // (tracking base write-back and ADD/SUB/MOV address arithmetic inside the block); the block hook
 // evaluates it with the live registers. A load whose address cannot be derived that way (base loaded
 // from memory, computed by other instructions, or executed conditionally) gets a code hook on that one
-// instruction, which evaluates its addressing mode exactly just before it executes.
+// instruction, which evaluates its addressing mode exactly just before it executes (Unicorn skips the
+// hook when a conditional instruction does not execute).
 
 /// Σ coefficient · R[register] + offset, modulo 2^32, with at most two register terms.
 struct AddressExpression: Equatable {
@@ -63,8 +64,6 @@ struct LoadProbe {
 struct HookedLoad {
     var hot: UnsafeMutablePointer<HotState>
     var probe: LoadProbe
-    /// ARM condition code (0 = EQ … 14 = AL) for a load inside an IT block.
-    var condition: UInt8
 }
 
 /// A memory range whose data reads the cycle model prices.
@@ -173,34 +172,12 @@ extension HotState {
     }
 }
 
-/// Whether ARM condition `cond` holds for the NZCV flags in bits 31–28 of `apsr`.
-func conditionHolds(_ cond: UInt8, apsr: UInt32) -> Bool {
-    let n = apsr >> 31 & 1 == 1, z = apsr >> 30 & 1 == 1, c = apsr >> 29 & 1 == 1, v = apsr >> 28 & 1 == 1
-    switch cond {
-    case 0: return z
-    case 1: return !z
-    case 2: return c
-    case 3: return !c
-    case 4: return n
-    case 5: return !n
-    case 6: return v
-    case 7: return !v
-    case 8: return c && !z
-    case 9: return !c || z
-    case 10: return n == v
-    case 11: return n != v
-    case 12: return !z && n == v
-    case 13: return z || n != v
-    default: return true
-    }
-}
-
 /// Derives, for each load of a block, its address as a function of the registers at block entry.
 enum LoadAddressAnalysis {
     struct Result {
         var entryProbes: [LoadProbe] = []
         /// Loads that need a code hook: (instruction address, its own addressing, condition code).
-        var hooked: [(address: UInt64, probe: LoadProbe, condition: UInt8)] = []
+        var hooked: [(address: UInt64, probe: LoadProbe)] = []
         /// Addresses of the loads priced at block entry.
         var entryPriced: [UInt64] = []
     }
@@ -245,7 +222,7 @@ enum LoadAddressAnalysis {
                     if insn.memIndex != 0, let ucIndex = RegisterMap.unicorn(insn.memIndex) {
                         e = e.adding(.register(ucIndex), times: own.indexCoefficient) ?? e
                     }
-                    result.hooked.append((UInt64(insn.address), LoadProbe(address: e, bytes: bytes), insn.condition))
+                    result.hooked.append((UInt64(insn.address), LoadProbe(address: e, bytes: bytes)))
                 }
             }
             let before = known

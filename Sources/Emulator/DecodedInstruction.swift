@@ -23,8 +23,6 @@ struct DecodedInstruction {
     var name: String = ""
     /// Executes under a condition (inside an IT block or a conditional branch).
     var isConditional = false
-    /// ARM condition code (0 = EQ … 14 = AL).
-    var condition: UInt8 = 14
     /// The base register is written back (pre/post-indexed single transfers, `!` multiples).
     var writeback = false
     /// Post-indexed single transfer: the immediate added to the base after the access (nil otherwise,

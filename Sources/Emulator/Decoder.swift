@@ -66,7 +66,6 @@ final class Decoder {
         let count = Int(arm.op_count)
         d.isConditional = arm.cc != ARM_CC_AL && arm.cc != ARM_CC_INVALID
         d.writeback = arm.writeback
-        if d.isConditional { d.condition = UInt8(truncatingIfNeeded: arm.cc.rawValue &- 1) }
         withUnsafeBytes(of: arm.operands) { raw in
             let ops = raw.bindMemory(to: cs_arm_op.self)
             var regOperands = 0

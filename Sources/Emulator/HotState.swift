@@ -12,9 +12,6 @@ struct BlockRecord {
     /// This block's loads evaluated at entry: `probes[probeStart ..< probeStart + probeCount]`.
     var probeStart: Int32 = 0
     var probeCount: Int32 = 0
-    /// The block that followed this one last time (key and index), to skip the hash lookup in loops.
-    var successorKey: UInt64 = .max
-    var successorIndex: Int = -1
 }
 
 /// Mutable accounting state shared by the hooks of one run.
@@ -69,7 +66,7 @@ struct HotState {
         mask = cap - 1
         blockCapacity = 1024
         blocks = .allocate(capacity: blockCapacity)
-        priced = .allocate(capacity: 16)
+        priced = .allocate(capacity: 1)
         probes = .allocate(capacity: probeCapacity)
     }
 

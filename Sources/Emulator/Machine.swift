@@ -69,7 +69,7 @@ public final class Machine {
     var hookedLoads: [UnsafeMutablePointer<HookedLoad>] = []
     var entryPricedAddresses = Set<UInt64>()
     /// Load instructions left unpriced on some block paths (see `hookLoads`).
-    var unpricedLoadSites = 0
+    var unpricedLoadSites = Set<UInt64>()
     var semihosting = SemihostingState()
     /// Divide instructions found in executable segments: address → (Rn, Rm, signed).
     var divides: [UInt64: (rn: Int32, rm: Int32, signed: Bool)] = [:]
@@ -231,8 +231,10 @@ public final class Machine {
         if s.sramData.cache != nil {
             priced += ranges(of: .sram, cacheableOnly: true).map { PricedRange(lo: $0.0, hi: $0.1 + 1, isFlash: false) }
         }
-        for (i, r) in priced.prefix(16).enumerated() { s.priced[i] = r }
-        s.pricedCount = min(16, priced.count)
+        s.priced.deallocate()
+        s.priced = .allocate(capacity: max(1, priced.count))
+        s.priced.initialize(from: priced, count: priced.count)
+        s.pricedCount = priced.count
         hot.pointee = s
     }
 

@@ -43,6 +43,9 @@ public struct RunResult: Sendable {
     public var accumulatedCycles: Double
     public var wallSeconds: Double
     public var basicBlocks: Int
+    /// Load instructions whose data reads go unpriced on some path: an instruction priced at block
+    /// entry in one block that another block would have needed a code hook for (see DataAccess.swift).
+    public var unpricedLoadSites: Int = 0
 
     public var seconds: Double { Double(cycles) / clockHz }
     public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }

@@ -98,22 +98,6 @@ public enum KernelCase: Sendable, CustomStringConvertible {
                                         activationMin: c.activationMin, activationMax: c.activationMax).output
         }
     }
-
-    /// Multiply-accumulates of the call (0 for ops without).
-    public var macs: Int {
-        switch self {
-        case .conv(let c):
-            let (oh, ow) = c.window.outputHW(c.inputShape)
-            return c.inputShape.n * oh * ow * c.filterShape.n * c.filterShape.h * c.filterShape.w * c.inputShape.c
-        case .depthwise(let c):
-            let (oh, ow) = c.window.outputHW(c.inputShape)
-            return c.inputShape.n * oh * ow * c.inputShape.c * c.filterShape.h * c.filterShape.w
-        case .fullyConnected(let c):
-            return c.batches * c.depth * c.units
-        default:
-            return 0
-        }
-    }
 }
 
 // MARK: - Stream encoding (the ABI of kernels/harness/verify.c)

@@ -2,7 +2,6 @@ import ArgumentParser
 import Emulator
 import Foundation
 import Kernels
-import Quant
 import Targets
 
 struct KernelsCommand: ParsableCommand {
