@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Quant"),
 
         /// The C kernels' build (arm-none-eabi-gcc per board, host cc), their call ABI, verification cases.
-        .target(name: "Kernels", dependencies: ["Targets", "Quant"]),
+        .target(name: "Kernels", dependencies: ["Targets", "Quant", "Emulator"]),
 
         /// The command-line tool: parses arguments, calls library code, formats output.
         .executableTarget(

@@ -9,6 +9,10 @@ public enum KernelCase: Sendable, CustomStringConvertible {
     case add(AddCase)
     case averagePool(PoolCase)
     case maxPool(PoolCase)
+    case mean(MeanCase)
+    case softmax(SoftmaxCase)
+    case quantize(QuantizeCase)
+    case dequantize(DequantizeCase)
 
     public struct WindowCase: Sendable {
         public var input: [Int8], inputShape: Shape4, inputZeroPoint: Int32
@@ -32,20 +36,33 @@ public enum KernelCase: Sendable, CustomStringConvertible {
         public var activationMin: Int32, activationMax: Int32
     }
 
+    /// MEAN over H and W of an NHWC tensor (output N×1×1×C).
+    public struct MeanCase: Sendable {
+        public var input: [Int8], shape: Shape4, params: MeanParams
+    }
+
+    /// SOFTMAX over the last dimension (output scale 1/256, zero point −128).
+    public struct SoftmaxCase: Sendable {
+        public var input: [Int8], rows: Int, depth: Int, params: SoftmaxParams
+    }
+
+    /// QUANTIZE float32 → int8.
+    public struct QuantizeCase: Sendable {
+        public var input: [Float], scale: Float, zeroPoint: Int32
+    }
+
+    /// DEQUANTIZE int8 → float32 (the output compared as its little-endian bytes).
+    public struct DequantizeCase: Sendable {
+        public var input: [Int8], scale: Float, zeroPoint: Int32
+    }
+
+    /// The operators, named as TFLite names its builtins; `code` is the verification stream's op code.
     public enum Op: String, CaseIterable, Sendable {
         case conv = "CONV_2D", depthwise = "DEPTHWISE_CONV_2D", fullyConnected = "FULLY_CONNECTED"
         case add = "ADD", averagePool = "AVERAGE_POOL_2D", maxPool = "MAX_POOL_2D"
+        case mean = "MEAN", softmax = "SOFTMAX", quantize = "QUANTIZE", dequantize = "DEQUANTIZE"
 
-        var code: Int32 {
-            switch self {
-            case .conv: return 1
-            case .depthwise: return 2
-            case .fullyConnected: return 3
-            case .add: return 4
-            case .averagePool: return 5
-            case .maxPool: return 6
-            }
-        }
+        var code: Int32 { Int32(Op.allCases.firstIndex(of: self)! + 1) }
     }
 
     public var op: Op {
@@ -56,6 +73,50 @@ public enum KernelCase: Sendable, CustomStringConvertible {
         case .add: return .add
         case .averagePool: return .averagePool
         case .maxPool: return .maxPool
+        case .mean: return .mean
+        case .softmax: return .softmax
+        case .quantize: return .quantize
+        case .dequantize: return .dequantize
+        }
+    }
+
+    /// The call's shapes and window as text (benchmark reports).
+    public var parameters: [String: String] {
+        switch self {
+        case .conv(let c), .depthwise(let c):
+            let (oh, ow) = c.window.outputHW(c.inputShape)
+            let outC = op == .conv ? c.filterShape.n : c.inputShape.c
+            return ["input": "\(c.inputShape)", "filter": "\(c.filterShape)", "output": "\(Shape4(c.inputShape.n, oh, ow, outC))",
+                    "stride": "\(c.window.strideH)x\(c.window.strideW)", "padding": c.window.padding.rawValue]
+        case .fullyConnected(let c):
+            return ["batches": "\(c.batches)", "depth": "\(c.depth)", "units": "\(c.units)"]
+        case .add(let c):
+            return ["elements": "\(c.a.count)"]
+        case .averagePool(let c), .maxPool(let c):
+            return ["input": "\(c.shape)", "window": "\(c.window.kernelH)x\(c.window.kernelW)",
+                    "stride": "\(c.window.strideH)x\(c.window.strideW)", "padding": c.window.padding.rawValue]
+        case .mean(let c):
+            return ["input": "\(c.shape)", "axes": "H,W"]
+        case .softmax(let c):
+            return ["rows": "\(c.rows)", "depth": "\(c.depth)"]
+        case .quantize(let c):
+            return ["elements": "\(c.input.count)"]
+        case .dequantize(let c):
+            return ["elements": "\(c.input.count)"]
+        }
+    }
+
+    /// Multiply-accumulates of the call (0 for ops without a weight product).
+    public var macs: Int {
+        switch self {
+        case .conv(let c):
+            let (oh, ow) = c.window.outputHW(c.inputShape)
+            return c.inputShape.n * oh * ow * c.filterShape.n * c.filterShape.h * c.filterShape.w * c.inputShape.c
+        case .depthwise(let c):
+            let (oh, ow) = c.window.outputHW(c.inputShape)
+            return c.inputShape.n * oh * ow * c.inputShape.c * c.filterShape.h * c.filterShape.w
+        case .fullyConnected(let c): return c.batches * c.depth * c.units
+        default: return 0
         }
     }
 
@@ -71,6 +132,10 @@ public enum KernelCase: Sendable, CustomStringConvertible {
         case .averagePool(let c), .maxPool(let c):
             let w = c.window
             return "\(op.rawValue) in \(c.shape) window \(w.kernelH)x\(w.kernelW) stride \(w.strideH)x\(w.strideW) \(w.padding.rawValue)"
+        case .mean(let c): return "\(op.rawValue) over HxW of \(c.shape)"
+        case .softmax(let c): return "\(op.rawValue) \(c.rows)x\(c.depth)"
+        case .quantize(let c): return "\(op.rawValue) \(c.input.count) elements"
+        case .dequantize(let c): return "\(op.rawValue) \(c.input.count) elements"
         }
     }
 
@@ -96,6 +161,15 @@ public enum KernelCase: Sendable, CustomStringConvertible {
         case .maxPool(let c):
             return ReferenceOps.maxPool(input: c.input, shape: c.shape, window: c.window,
                                         activationMin: c.activationMin, activationMax: c.activationMax).output
+        case .mean(let c):
+            return ReferenceOps.mean(c.input, shape: c.shape, params: c.params)
+        case .softmax(let c):
+            return ReferenceOps.softmax(c.input, rows: c.rows, depth: c.depth, params: c.params)
+        case .quantize(let c):
+            return ReferenceOps.quantize(c.input, scale: c.scale, zeroPoint: c.zeroPoint)
+        case .dequantize(let c):
+            return ReferenceOps.dequantize(c.input, scale: c.scale, zeroPoint: c.zeroPoint)
+                .flatMap { f in withUnsafeBytes(of: f.bitPattern.littleEndian) { $0.map { Int8(bitPattern: $0) } } }
         }
     }
 }
@@ -105,6 +179,9 @@ public enum KernelCase: Sendable, CustomStringConvertible {
 /// Little-endian int32 words; int8 arrays padded to 4 bytes.
 struct CaseWriter {
     var bytes: [UInt8] = Array("MNK1".utf8)
+
+    /// `warm`: the firmware runs every call twice and reports the cycles of the second run.
+    init(warm: Bool = false) { i32(Int32(warm ? 1 : 0)) }
 
     mutating func i32(_ v: Int32) {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
@@ -156,6 +233,20 @@ struct CaseWriter {
             window(k.window, input: k.shape, inputZeroPoint: 0, outputZeroPoint: 0, min: k.activationMin, max: k.activationMax)
             i32(k.window.kernelH); i32(k.window.kernelW)
             int8s(k.input)
+        case .mean(let k):
+            shape(k.shape)
+            i32(k.params.inputZeroPoint); i32(k.params.outputZeroPoint); i32(k.params.multiplier); i32(k.params.shift)
+            int8s(k.input)
+        case .softmax(let k):
+            i32(k.rows); i32(k.depth)
+            i32(k.params.inputMultiplier); i32(k.params.inputLeftShift); i32(k.params.diffMin)
+            int8s(k.input)
+        case .quantize(let k):
+            i32(k.input.count); i32(Int32(bitPattern: k.scale.bitPattern)); i32(k.zeroPoint)
+            int32s(k.input.map { Int32(bitPattern: $0.bitPattern) })
+        case .dequantize(let k):
+            i32(k.input.count); i32(Int32(bitPattern: k.scale.bitPattern)); i32(k.zeroPoint)
+            int8s(k.input)
         }
     }
 
@@ -165,16 +256,26 @@ struct CaseWriter {
     }
 }
 
-/// Splits verify.c's output stream into one int8 array per case.
-func decodeOutputs(_ bytes: [UInt8]) throws -> [[Int8]] {
-    var outputs: [[Int8]] = []
+/// One case's result from verify.c: its output bytes and the cycles of the kernel call.
+struct CaseOutput {
+    var output: [Int8]
+    var cycles: UInt32
+}
+
+/// Splits verify.c's output stream into one output (and cycle count) per case.
+func decodeOutputs(_ bytes: [UInt8]) throws -> [CaseOutput] {
+    func word(_ i: Int) -> UInt32 {
+        UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+    }
+    var outputs: [CaseOutput] = []
     var i = 0
     while i < bytes.count {
-        guard i + 4 <= bytes.count else { throw KernelError.malformedOutput("truncated length at byte \(i)") }
-        let n = Int(Int32(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24))
-        i += 4
+        guard i + 8 <= bytes.count else { throw KernelError.malformedOutput("truncated case header at byte \(i)") }
+        let n = Int(Int32(bitPattern: word(i)))
+        let cycles = word(i + 4)
+        i += 8
         guard n >= 0, i + n <= bytes.count else { throw KernelError.malformedOutput("output of \(n) bytes overruns the stream at byte \(i)") }
-        outputs.append(bytes[i..<(i + n)].map { Int8(bitPattern: $0) })
+        outputs.append(CaseOutput(output: bytes[i..<(i + n)].map { Int8(bitPattern: $0) }, cycles: cycles))
         i += n + (4 - n % 4) % 4
     }
     return outputs

@@ -18,7 +18,7 @@ extension KernelCase {
     /// A random, valid call of `op`, small enough for the verification firmware's 72 KB arena.
     /// Data and parameters reach the edges on purpose: int8 extremes, zero points across the range,
     /// multipliers from tiny to > 1 (positive shifts), every activation, SAME and VALID, strides 1–3.
-    public static func random(_ op: Op, using g: inout SeededGenerator) -> KernelCase {
+    public static func random(_ op: Op, using g: inout SeededGenerator) throws -> KernelCase {
         func int8s(_ n: Int, symmetric: Bool = false) -> [Int8] {
             (0..<n).map { _ in
                 switch Int.random(in: 0..<16, using: &g) {
@@ -52,7 +52,7 @@ extension KernelCase {
                 filter: int8s(f.count, symmetric: true), filterShape: f,
                 bias: Bool.random(using: &g) ? (0..<cout).map { _ in Int32.random(in: -40_000...40_000, using: &g) } : nil,
                 window: window(s, kh: kh, kw: kw),
-                requant: Requantization(inputScale: inScale, weightScales: weightScales, outputScale: outScale,
+                requant: try Requantization(inputScale: inScale, weightScales: weightScales, outputScale: outScale,
                                         outputZeroPoint: zeroPoint(), activation: activation))
             return op == .conv ? .conv(c) : .depthwise(c)
         case .fullyConnected:
@@ -62,11 +62,11 @@ extension KernelCase {
                 input: int8s(batches * depth), batches: batches, depth: depth, inputZeroPoint: zeroPoint(),
                 filter: int8s(units * depth, symmetric: true), units: units,
                 bias: Bool.random(using: &g) ? (0..<units).map { _ in Int32.random(in: -40_000...40_000, using: &g) } : nil,
-                requant: Requantization(inputScale: scale(0.002, 0.2), weightScales: [scale(0.0005, 0.05)],
+                requant: try Requantization(inputScale: scale(0.002, 0.2), weightScales: [scale(0.0005, 0.05)],
                                         outputScale: scale(0.005, 0.5), outputZeroPoint: zeroPoint(), activation: activation)))
         case .add:
             let n = Int.random(in: 1...600, using: &g)
-            return .add(AddCase(a: int8s(n), b: int8s(n), params: ReferenceOps.AddParams(
+            return .add(AddCase(a: int8s(n), b: int8s(n), params: try ReferenceOps.AddParams(
                 scale1: scale(0.002, 0.2), zeroPoint1: zeroPoint(), scale2: scale(0.002, 0.2), zeroPoint2: zeroPoint(),
                 outputScale: scale(0.004, 0.4), outputZeroPoint: zeroPoint(), activation: activation)))
         case .averagePool, .maxPool:
@@ -76,6 +76,32 @@ extension KernelCase {
             let range = activation.range(scale: scale(0.01, 0.1), zeroPoint: zeroPoint())
             let c = PoolCase(input: int8s(s.count), shape: s, window: w, activationMin: range.min, activationMax: range.max)
             return op == .averagePool ? .averagePool(c) : .maxPool(c)
+        case .mean:
+            let s = Shape4(Int.random(in: 1...2, using: &g), Int.random(in: 1...32, using: &g),
+                           Int.random(in: 1...9, using: &g), Int.random(in: 1...32, using: &g))
+            let inScale = scale(0.01, 0.1)
+            return .mean(MeanCase(input: int8s(s.count), shape: s, params: try MeanParams(
+                inputScale: inScale, inputZeroPoint: zeroPoint(), outputScale: inScale * scale(0.3, 3), outputZeroPoint: zeroPoint())))
+        case .softmax:
+            // Input scales from fine to coarse enough that the multiplier caps at 2^31 − 1.
+            let rows = Int.random(in: 1...4, using: &g), depth = Int.random(in: 1...40, using: &g)
+            return .softmax(SoftmaxCase(input: int8s(rows * depth), rows: rows, depth: depth,
+                                        params: try SoftmaxParams(inputScale: scale(0.002, 40), beta: Bool.random(using: &g) ? 1 : scale(0.5, 2))))
+        case .quantize:
+            // Values around the int8 grid, exact half steps (rounding ties), zeros and far outliers.
+            let s = scale(0.001, 1), n = Int.random(in: 1...300, using: &g)
+            let input: [Float] = (0..<n).map { _ in
+                switch Int.random(in: 0..<8, using: &g) {
+                case 0: return Float(Int.random(in: -300...300, using: &g)) / 2 * s
+                case 1: return Bool.random(using: &g) ? 0 : -0.0
+                case 2: return Float.random(in: -1e10...1e10, using: &g)
+                default: return Float.random(in: -200...200, using: &g) * s
+                }
+            }
+            return .quantize(QuantizeCase(input: input, scale: s, zeroPoint: zeroPoint()))
+        case .dequantize:
+            let n = Int.random(in: 1...300, using: &g)
+            return .dequantize(DequantizeCase(input: int8s(n), scale: scale(1e-4, 10), zeroPoint: zeroPoint()))
         }
     }
 }
@@ -85,6 +111,7 @@ public enum KernelError: Error, CustomStringConvertible {
     case toolchain(command: String, status: Int32, output: String)
     case missingTool(String)
     case executorFailed(executor: String, message: String)
+    case invalidCase(op: String, reason: String)
 
     public var description: String {
         switch self {
@@ -92,6 +119,7 @@ public enum KernelError: Error, CustomStringConvertible {
         case .toolchain(let c, let s, let o): return "\(c) failed with status \(s): \(o.split(separator: "\n").prefix(3).joined(separator: " | "))"
         case .missingTool(let t): return "\(t) not found on PATH (run `make setup`)"
         case .executorFailed(let e, let m): return "\(e): \(m)"
+        case .invalidCase(let op, let r): return "invalid \(op) call: \(r)"
         }
     }
 }

@@ -41,7 +41,7 @@ public struct KernelToolchain: Sendable {
         let inputs = [harness.appendingPathComponent(program), harness.appendingPathComponent("startup.c")] + (try kernelSources())
         let flags = board.compilerFlags + [optimization, "-std=c99", "-Wall", "-Wextra", "-ffunction-sections", "-fdata-sections",
                                            "-I\(harness.path)", "-I\(sources.path)"] + defines.map { "-D\($0)" }
-        let link = ["--specs=rdimon.specs", "-Wl,--gc-sections", "-L\(ld.path)", "-T\(ld.appendingPathComponent("\(board.name).ld").path)"]
+        let link = ["--specs=rdimon.specs", "-Wl,--gc-sections", "-L\(ld.path)", "-T\(ld.appendingPathComponent("\(board.name).ld").path)", "-lm"]
         let hashed = inputs + (try kernelHeaders()) + [ld.appendingPathComponent("common.ld"), ld.appendingPathComponent("\(board.name).ld"),
                                                         harness.appendingPathComponent("dwt.h")]
         return try build(compiler: "arm-none-eabi-gcc", name: "\(program.replacingOccurrences(of: ".c", with: ""))-\(board.name).elf",
@@ -53,7 +53,7 @@ public struct KernelToolchain: Sendable {
         let inputs = [harness.appendingPathComponent(program)] + (try kernelSources())
         let flags = [optimization, "-std=c99", "-Wall", "-Wextra", "-I\(harness.path)", "-I\(sources.path)"] + defines.map { "-D\($0)" }
         return try build(compiler: "cc", name: "\(program.replacingOccurrences(of: ".c", with: ""))-host",
-                         arguments: flags + inputs.map(\.path), hashing: inputs + (try kernelHeaders()))
+                         arguments: flags + inputs.map(\.path) + ["-lm"], hashing: inputs + (try kernelHeaders()))
     }
 
     private func build(compiler: String, name: String, arguments: [String], hashing files: [URL]) throws -> URL {

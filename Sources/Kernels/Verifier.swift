@@ -1,3 +1,5 @@
+import Emulator
+import Targets
 /// Runs kernel cases through several executors and compares each output with the Swift reference.
 public enum KernelVerifier {
     /// Something that runs the verification firmware's input stream and returns its output stream
@@ -40,14 +42,17 @@ public enum KernelVerifier {
     /// Encodes `cases` once, runs every executor on the stream, compares per case and per byte.
     public static func verify(_ cases: [KernelCase], executors: [Executor]) throws -> Report {
         var writer = CaseWriter()
-        for c in cases { writer.append(c) }
+        for c in cases {
+            try c.validate()
+            writer.append(c)
+        }
         let stream = writer.finish()
         let expected = cases.map { $0.reference() }
         var results: [String: [[Int8]]] = [:]
         for e in executors {
             let outputs: [[Int8]]
             do {
-                outputs = try decodeOutputs(try e.run(stream))
+                outputs = try decodeOutputs(try e.run(stream)).map(\.output)
             } catch let error as KernelError {
                 throw KernelError.executorFailed(executor: e.name, message: error.description)
             }
@@ -83,6 +88,20 @@ public enum KernelVerifier {
         return Executor(name: "host") { input in
             let r = try runTool(binary.path, [], stdin: input)
             guard r.status == 0 else { throw KernelError.executorFailed(executor: "host", message: "exit \(r.status): \(r.output)") }
+            return r.stdout
+        }
+    }
+}
+
+extension KernelVerifier {
+    /// The board build of the verification program, run on the emulated board. `report` receives
+    /// the run's statistics (for progress output).
+    public static func emulatedExecutor(_ toolchain: KernelToolchain, board: Board,
+                                        report: (@Sendable (RunResult) -> Void)? = nil) throws -> Executor {
+        let image = try ELFImage(path: try toolchain.firmware(board: board).path)
+        return Executor(name: board.name) { input in
+            let r = try Machine(board: board, image: image).runToSuccess(RunOptions(maxInstructions: 50_000_000_000, stdin: input))
+            report?(r)
             return r.stdout
         }
     }

@@ -41,8 +41,15 @@ public struct Requantization: Equatable, Codable, Sendable {
     }
 
     /// From real scales: multiplier_c = input_scale · weight_scale_c / output_scale.
-    public init(inputScale: Float, weightScales: [Float], outputScale: Float, outputZeroPoint: Int32, activation: Activation) {
-        let q = weightScales.map { FixedPoint.quantizeMultiplier(Double(inputScale) * Double($0) / Double(outputScale)) }
+    /// Throws when a scale is ≤ 0 or not finite, the zero point is outside int8, there are no weight
+    /// scales, or a multiplier needs a left shift beyond 30 (its int32 arithmetic would overflow).
+    public init(inputScale: Float, weightScales: [Float], outputScale: Float, outputZeroPoint: Int32, activation: Activation) throws {
+        try QuantCheck.scale(inputScale, "input scale")
+        try QuantCheck.scale(outputScale, "output scale")
+        try QuantCheck.zeroPoint(outputZeroPoint, "output zero point")
+        guard !weightScales.isEmpty else { throw QuantError("no weight scales") }
+        for (i, w) in weightScales.enumerated() { try QuantCheck.scale(w, "weight scale[\(i)]") }
+        let q = try weightScales.map { try QuantCheck.multiplier(Double(inputScale) * Double($0) / Double(outputScale), "input·weight/output scale") }
         let range = activation.range(scale: outputScale, zeroPoint: outputZeroPoint)
         self.init(multipliers: q.map(\.multiplier), shifts: q.map(\.shift), outputZeroPoint: outputZeroPoint,
                   activationMin: range.min, activationMax: range.max)
@@ -152,12 +159,20 @@ public enum ReferenceOps {
 
         /// twice_max = 2 · max(s1, s2); input multipliers s_i / twice_max; output multiplier
         /// twice_max / (2^20 · s_out).
+        /// Throws on a scale ≤ 0 or not finite, a zero point outside int8, or an output multiplier
+        /// needing a left shift beyond 30.
         public init(scale1: Float, zeroPoint1: Int32, scale2: Float, zeroPoint2: Int32,
-                    outputScale: Float, outputZeroPoint: Int32, activation: Activation) {
+                    outputScale: Float, outputZeroPoint: Int32, activation: Activation) throws {
+            try QuantCheck.scale(scale1, "input 1 scale")
+            try QuantCheck.scale(scale2, "input 2 scale")
+            try QuantCheck.scale(outputScale, "output scale")
+            try QuantCheck.zeroPoint(zeroPoint1, "input 1 zero point")
+            try QuantCheck.zeroPoint(zeroPoint2, "input 2 zero point")
+            try QuantCheck.zeroPoint(outputZeroPoint, "output zero point")
             let twiceMax = 2 * Double(max(scale1, scale2))
             let m1 = FixedPoint.quantizeMultiplier(Double(scale1) / twiceMax)
             let m2 = FixedPoint.quantizeMultiplier(Double(scale2) / twiceMax)
-            let mo = FixedPoint.quantizeMultiplier(twiceMax / (Double(1 << AddParams.leftShift) * Double(outputScale)))
+            let mo = try QuantCheck.multiplier(twiceMax / (Double(1 << AddParams.leftShift) * Double(outputScale)), "ADD output multiplier")
             (input1ZeroPoint, input2ZeroPoint, self.outputZeroPoint) = (zeroPoint1, zeroPoint2, outputZeroPoint)
             (input1Multiplier, input1Shift) = m1
             (input2Multiplier, input2Shift) = m2

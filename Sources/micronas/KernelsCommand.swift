@@ -8,7 +8,7 @@ struct KernelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
         abstract: "Build and check the int8 C kernels.",
-        subcommands: [KernelsVerifyCommand.self]
+        subcommands: [KernelsVerifyCommand.self, KernelsBenchCommand.self]
     )
 }
 
@@ -42,18 +42,15 @@ struct KernelsVerifyCommand: ParsableCommand {
                 }
             } ?? KernelCase.Op.allCases
             var g = SeededGenerator(seed: seed)
-            let all = selected.flatMap { op in (0..<cases).map { _ in KernelCase.random(op, using: &g) } }
+            let all = try selected.flatMap { op in try (0..<cases).map { _ in try KernelCase.random(op, using: &g) } }
             let toolchain = KernelToolchain(catalog: catalog)
             printError("building the verification program for the host and \(boards.count) board(s)…")
             var executors = [try KernelVerifier.hostExecutor(toolchain)]
+            let count = all.count
             for board in boards {
-                let image = try ELFImage(path: try toolchain.firmware(board: board).path)
-                executors.append(KernelVerifier.Executor(name: board.name) { input in
-                    let started = Date()
-                    let r = try Machine(board: board, image: image).runToSuccess(RunOptions(maxInstructions: 50_000_000_000, stdin: input))
-                    printError(String(format: "%@: %d cases, %.0f M instructions in %.1f s", board.name, all.count,
-                                      Double(r.instructions) / 1e6, Date().timeIntervalSince(started)))
-                    return r.stdout
+                executors.append(try KernelVerifier.emulatedExecutor(toolchain, board: board) { r in
+                    printError(String(format: "%@: %d cases, %.0f M instructions, %.1f s", board.name, count,
+                                      Double(r.instructions) / 1e6, r.wallSeconds))
                 })
             }
             let report = try KernelVerifier.verify(all, executors: executors)
@@ -77,6 +74,71 @@ struct KernelsVerifyCommand: ParsableCommand {
                                     : "\(report.mismatches.count) case(s) differ from the Swift reference (seed \(seed))")
             }
             if !report.passed { throw ExitCode(1) }
+        }
+    }
+}
+
+struct KernelsBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Cycles of every kernel on the documented search-space shape set, on an emulated board (warm caches, DWT-timed).",
+        discussion: "The shape set is listed in kernels/README.md. Every output is also checked against the Swift reference; a mismatch exits 1."
+    )
+
+    @OptionGroup var location: TargetsLocation
+    @Option(help: "Board or alias (e.g. cortex-m4, cortex-m33).") var target: String
+    @Option(help: "Only entries whose name contains this text (case-insensitive).") var filter: String?
+    @Option(help: "Optimization flag for the kernels (-O2 measured fastest overall; see kernels/README.md).") var optimization = "-O2"
+    @Flag(help: "Print a JSON list of {name, group, op, params, macs, cycles, cycles_per_mac, ms, bit_exact}.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let catalog = try location.catalog()
+            let board = try catalog.board(named: target)
+            var entries = try KernelBench.standardSet()
+            if let f = filter?.lowercased() { entries = entries.filter { $0.name.lowercased().contains(f) } }
+            guard !entries.isEmpty else { throw ValidationError("--filter \(filter ?? "") matches no benchmark entry") }
+            printError("building the kernel harness for \(board.name)…")
+            guard ["-O0", "-O1", "-O2", "-O3", "-Os", "-Ofast"].contains(optimization) else {
+                throw ValidationError("--optimization must be one of -O0 -O1 -O2 -O3 -Os -Ofast")
+            }
+            var toolchain = KernelToolchain(catalog: catalog)
+            toolchain.optimization = optimization
+            let executor = try KernelVerifier.emulatedExecutor(toolchain, board: board) { r in
+                printError(String(format: "%@: %.0f M instructions emulated in %.1f s", board.name, Double(r.instructions) / 1e6, r.wallSeconds))
+            }
+            let results = try KernelBench.run(entries, on: executor)
+            let ms = { (cycles: UInt32) in Double(cycles) / board.clockHz.value * 1000 }
+            if json {
+                let list: [[String: Any]] = results.map { r in
+                    var o: [String: Any] = ["name": r.entry.name, "group": r.entry.group, "op": r.entry.call.op.rawValue,
+                                            "params": r.entry.call.parameters, "macs": r.macs, "cycles": Int(r.cycles),
+                                            "ms": ms(r.cycles), "bit_exact": r.bitExact, "target": board.name]
+                    o["cycles_per_mac"] = r.cyclesPerMAC ?? NSNull()
+                    return o
+                }
+                print(try jsonLine(list))
+            } else {
+                print("\(board.name) (\(board.core.name), \(Int(board.clockHz.value / 1e6)) MHz), warm caches")
+                print("name".padding(toLength: 30, withPad: " ", startingAt: 0) + "        MACs      cycles  cyc/MAC        ms  exact")
+                for r in results {
+                    let cpm = r.cyclesPerMAC.map { String(format: "%7.3f", $0) } ?? "      -"
+                    print(r.entry.name.padding(toLength: 30, withPad: " ", startingAt: 0)
+                          + String(format: "%12d %11u  %@ %9.4f  %@", r.macs, r.cycles, cpm, ms(r.cycles), r.bitExact ? "yes" : "NO"))
+                }
+                let wide = results.compactMap { r -> Double? in
+                    guard case .conv(let c) = r.entry.call, c.inputShape.c >= 16 else { return nil }
+                    return r.cyclesPerMAC
+                }.sorted()
+                if !wide.isEmpty {
+                    print(String(format: "convs with >= 16 input channels: %d, cycles/MAC min %.3f, median %.3f, max %.3f",
+                                 wide.count, wide.first!, wide[wide.count / 2], wide.last!))
+                }
+            }
+            if results.contains(where: { !$0.bitExact }) {
+                printError("error: some outputs differ from the Swift reference")
+                throw ExitCode(1)
+            }
         }
     }
 }

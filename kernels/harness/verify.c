@@ -3,8 +3,10 @@
  * emulator, a pipe on the host), runs each through the micronas int8 kernels and writes the
  * outputs to stdout. The stream format is written by the Swift `Kernels` module (KernelCase.swift):
  * little-endian int32 words; int8 arrays padded to a multiple of 4 bytes.
- *   "MNK1" then cases: op, op-specific ints, arrays; op 0 ends the stream.
- *   Output per case: int32 byte count, then the int8 output padded to 4 bytes.
+ *   "MNK1", int32 flags (bit 0: run every call twice and time the second, warm-cache run),
+ *   then cases: op, op-specific ints, arrays; op 0 ends the stream.
+ *   Output per case: int32 byte count, uint32 cycles of the kernel call (DWT->CYCCNT minus the cost
+ *   of reading it; 0 on the host), then the output bytes padded to 4 bytes.
  * Builds for the host (cc -I../src verify.c ../src/\*.c) and for a board (Makefile WITH_KERNELS=1).
  */
 #include <stdint.h>
@@ -12,12 +14,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mn_kernels.h"
+#if defined(__arm__)
+#include "dwt.h"
+static uint32_t now(void) { return micronas_cycles(); }
+#else
+static uint32_t now(void) { return 0; }
+#endif
 
 #ifndef ARENA_BYTES
 #define ARENA_BYTES (72 * 1024)
 #endif
 static int32_t arena_words[ARENA_BYTES / 4];
 static size_t arena_used;
+static int warm;                 /* flags bit 0 */
+static uint32_t overhead;        /* cycles of an empty now()/now() pair */
+static uint32_t last_cycles;
+
+/* Runs `call` once (or twice when warm) and keeps the cycles of the last run. */
+#define TIMED(call) do { \
+        for (int run_ = 0; run_ < (warm ? 2 : 1); run_++) { \
+            const uint32_t t0_ = now(); \
+            call; \
+            last_cycles = now() - t0_ - overhead; \
+        } \
+    } while (0)
 
 static void fail(const char *why) {
     fprintf(stderr, "verify: %s\n", why);
@@ -57,9 +77,10 @@ static mn_shape read_shape(void) {
 
 static size_t count(mn_shape s) { return (size_t)s.n * s.h * s.w * s.c; }
 
-static void write_output(const int8_t *out, int32_t bytes) {
+static void write_output(const void *out, int32_t bytes) {
     static const char pad[4];
     fwrite(&bytes, 4, 1, stdout);
+    fwrite(&last_cycles, 4, 1, stdout);
     fwrite(out, 1, (size_t)bytes, stdout);
     fwrite(pad, 1, (size_t)((4 - bytes % 4) % 4), stdout);
 }
@@ -87,10 +108,8 @@ static void conv_case(int depthwise) {
     int8_t *output = take(count(out));
     int32_t scratch_bytes = depthwise ? mn_depthwise_conv2d_s8_scratch_bytes(in, f) : mn_conv2d_s8_scratch_bytes(in, f);
     void *scratch = scratch_bytes ? take((size_t)scratch_bytes) : NULL;
-    if (depthwise)
-        mn_depthwise_conv2d_s8(&p, q, in, input, f, filter, bias, out, output, scratch);
-    else
-        mn_conv2d_s8(&p, q, in, input, f, filter, bias, out, output, scratch);
+    if (depthwise) TIMED(mn_depthwise_conv2d_s8(&p, q, in, input, f, filter, bias, out, output, scratch));
+    else TIMED(mn_conv2d_s8(&p, q, in, input, f, filter, bias, out, output, scratch));
     write_output(output, (int32_t)count(out));
 }
 
@@ -103,7 +122,10 @@ static void fc_case(void) {
     const int8_t *filter = read_array((size_t)units * depth);
     const int32_t *bias = has_bias ? read_array(4 * (size_t)units) : NULL;
     int8_t *output = take((size_t)batches * units);
-    mn_fully_connected_s8(in_off, out_off, amin, amax, mult, shift, batches, depth, input, units, filter, bias, output);
+    int32_t scratch_bytes = mn_fully_connected_s8_scratch_bytes(depth);
+    void *scratch = scratch_bytes ? take((size_t)scratch_bytes) : NULL;
+    TIMED(mn_fully_connected_s8(in_off, out_off, amin, amax, mult, shift, batches, depth, input, units, filter, bias,
+                                output, scratch));
     write_output(output, batches * units);
 }
 
@@ -117,7 +139,7 @@ static void add_case(void) {
     if (n <= 0) fail("non-positive dimension");
     const int8_t *a = read_array((size_t)n), *b = read_array((size_t)n);
     int8_t *out = take((size_t)n);
-    mn_add_s8(&p, n, a, b, out);
+    TIMED(mn_add_s8(&p, n, a, b, out));
     write_output(out, n);
 }
 
@@ -127,15 +149,62 @@ static void pool_case(int is_max) {
     int32_t fh = read_i32(), fw = read_i32();
     const int8_t *input = read_array(count(in));
     int8_t *output = take(count(out));
-    if (is_max) mn_max_pool_s8(&p, fh, fw, in, input, out, output);
-    else mn_avg_pool_s8(&p, fh, fw, in, input, out, output);
+    if (is_max) TIMED(mn_max_pool_s8(&p, fh, fw, in, input, out, output));
+    else TIMED(mn_avg_pool_s8(&p, fh, fw, in, input, out, output));
     write_output(output, (int32_t)count(out));
+}
+
+static void mean_case(void) {
+    mn_shape in = read_shape();
+    int32_t in_zp = read_i32(), out_zp = read_i32(), mult = read_i32(), shift = read_i32();
+    const int8_t *input = read_array(count(in));
+    int8_t *output = take((size_t)in.n * in.c);
+    TIMED(mn_mean_hw_s8(in, input, in_zp, out_zp, mult, shift, output));
+    write_output(output, in.n * in.c);
+}
+
+static void softmax_case(void) {
+    int32_t rows = read_i32(), depth = read_i32();
+    int32_t mult = read_i32(), shift = read_i32(), diff_min = read_i32();
+    if (rows <= 0 || depth <= 0) fail("non-positive dimension");
+    if (shift < 0 || shift > 31) fail("softmax input shift out of [0, 31]");
+    const int8_t *input = read_array((size_t)rows * depth);
+    int8_t *output = take((size_t)rows * depth);
+    TIMED(mn_softmax_s8(rows, depth, input, mult, shift, diff_min, output));
+    write_output(output, rows * depth);
+}
+
+static void quantize_case(int dequantize) {
+    int32_t n = read_i32();
+    float scale;
+    int32_t bits = read_i32(), zp = read_i32();
+    memcpy(&scale, &bits, 4);
+    if (n <= 0) fail("non-positive dimension");
+    if (dequantize) {
+        const int8_t *input = read_array((size_t)n);
+        float *output = take(4 * (size_t)n);
+        TIMED(mn_dequantize_s8_f32(n, input, scale, zp, output));
+        write_output(output, 4 * n);
+    } else {
+        const float *input = read_array(4 * (size_t)n);
+        int8_t *output = take((size_t)n);
+        TIMED(mn_quantize_f32_s8(n, input, scale, zp, output));
+        write_output(output, n);
+    }
 }
 
 int main(void) {
     char magic[4];
     read_exact(magic, 4);
     if (memcmp(magic, "MNK1", 4) != 0) fail("bad magic (expected MNK1)");
+    warm = read_i32() & 1;
+#if defined(__arm__)
+    micronas_cycles_start();
+#endif
+    {
+        const uint32_t t0 = now();
+        overhead = now() - t0;
+    }
     for (;;) {
         arena_used = 0;
         int32_t op = read_i32();
@@ -147,6 +216,10 @@ int main(void) {
         case 4: add_case(); break;
         case 5: pool_case(0); break;
         case 6: pool_case(1); break;
+        case 7: mean_case(); break;
+        case 8: softmax_case(); break;
+        case 9: quantize_case(0); break;
+        case 10: quantize_case(1); break;
         default: fail("unknown op code");
         }
     }

@@ -1,41 +1,45 @@
-/* CONV_2D int8 (TFLite semantics): any kernel, stride, padding; per-channel requantization. */
+/* CONV_2D int8 (TFLite semantics): any kernel, stride, padding; per-channel requantization.
+ * im2col into two int16 columns at a time, then the 2x2 matrix kernel of mn_gemm.h. */
 #include "mn_kernels.h"
-#include "mn_fixed_point.h"
 #include "mn_window.h"
-#include "mn_dot.h"
+#include "mn_gemm.h"
 
+/* A pair of int16 columns of kernel_h * kernel_w * input_channels values (mn_gemm.h). */
 int32_t mn_conv2d_s8_scratch_bytes(mn_shape input, mn_shape filter) {
-    (void)input; (void)filter;
-    return 0;
+    return 2 * 2 * filter.h * filter.w * input.c;
+}
+
+/* Column for output position (b, y, x): the filter window over the input, offset added, zero padded. */
+static void im2col(const mn_conv_params *p, mn_shape in, const int8_t *input, mn_shape f,
+                   int32_t b, int32_t y, int32_t x, int16_t *col, int32_t j, int32_t k4) {
+    const int32_t cin = in.c;
+    const mn_span sy = mn_window_span(y, p->stride_h, p->pad_h, f.h, in.h);
+    const mn_span sx = mn_window_span(x, p->stride_w, p->pad_w, f.w, in.w);
+    for (int32_t ky = 0; ky < f.h; ky++) {
+        const int32_t k = ky * f.w * cin;
+        if (ky < sy.lo || ky >= sy.hi) {
+            mn_col_zero(col, j, k, f.w * cin, k4);
+            continue;
+        }
+        const int8_t *row = input + ((b * in.h + sy.i0 + ky) * in.w + sx.i0) * cin;
+        mn_col_zero(col, j, k, sx.lo * cin, k4);
+        mn_col_put(col, j, k + sx.lo * cin, row + sx.lo * cin, (sx.hi - sx.lo) * cin, p->input_offset, k4);
+        mn_col_zero(col, j, k + sx.hi * cin, (f.w - sx.hi) * cin, k4);
+    }
 }
 
 void mn_conv2d_s8(const mn_conv_params *p, mn_requant q,
                   mn_shape in, const int8_t *input, mn_shape f, const int8_t *filter, const int32_t *bias,
                   mn_shape out, int8_t *output, void *scratch) {
-    (void)scratch;
-    const int32_t cin = in.c;
-    for (int32_t b = 0; b < in.n; b++) {
-        for (int32_t y = 0; y < out.h; y++) {
-            const mn_span sy = mn_window_span(y, p->stride_h, p->pad_h, f.h, in.h);
-            const int32_t y0 = sy.i0, ky_lo = sy.lo, ky_hi = sy.hi;
-            for (int32_t x = 0; x < out.w; x++) {
-                const mn_span sx = mn_window_span(x, p->stride_w, p->pad_w, f.w, in.w);
-                const int32_t x0 = sx.i0, kx_lo = sx.lo, kx_hi = sx.hi;
-                int8_t *o = output + ((b * out.h + y) * out.w + x) * out.c;
-                for (int32_t oc = 0; oc < f.n; oc++) {
-                    int32_t acc = bias ? bias[oc] : 0;
-                    const int8_t *wf = filter + oc * f.h * f.w * cin;
-                    for (int32_t ky = ky_lo; ky < ky_hi; ky++) {
-                        const int8_t *row = input + ((b * in.h + y0 + ky) * in.w) * cin;
-                        const int8_t *wrow = wf + ky * f.w * cin;
-                        /* Consecutive kx taps are contiguous in both input (NHWC) and filter (OHWI). */
-                        acc = mn_dot_s8(row + (x0 + kx_lo) * cin, wrow + kx_lo * cin,
-                                        (kx_hi - kx_lo) * cin, p->input_offset, acc);
-                    }
-                    const int32_t qi = q.per_channel ? oc : 0;
-                    o[oc] = mn_requantize(acc, q.multiplier[qi], q.shift[qi], p->output_offset, p->act_min, p->act_max);
-                }
-            }
-        }
+    const int32_t K = f.h * f.w * in.c, k4 = K & ~3;
+    int16_t *cols = scratch;
+    const int32_t pixels = in.n * out.h * out.w;
+    for (int32_t i = 0; i < pixels; i += 2) {
+        const int32_t have2 = i + 1 < pixels;
+        const int32_t j = have2 ? i + 1 : i;  /* a lone last pixel fills both columns */
+        im2col(p, in, input, f, i / (out.h * out.w), (i / out.w) % out.h, i % out.w, cols, 0, k4);
+        im2col(p, in, input, f, j / (out.h * out.w), (j / out.w) % out.h, j % out.w, cols, 1, k4);
+        mn_gemm_columns(filter, f.n, K, cols, bias, q, p->output_offset, p->act_min, p->act_max,
+                        output + i * out.c, have2 ? output + (i + 1) * out.c : 0);
     }
 }

@@ -3,17 +3,19 @@
 #define MN_FIXED_POINT_H
 #include <stdint.h>
 
+/* SaturatingRoundingDoublingHighMul. TFLite adds a nudge of 2^30 (or 1 - 2^30 for a negative
+ * product) and divides by 2^31 truncating toward zero; that equals floor((a*b + 2^30) / 2^31) for
+ * every product (for ab = -x < 0 both are -floor((x + 2^30 - 1) / 2^31)), which is one SMLAL and
+ * an arithmetic shift. Only INT32_MIN * INT32_MIN saturates. */
 static inline int32_t mn_srdhm(int32_t a, int32_t b) {
     if (a == b && a == INT32_MIN) return INT32_MAX;
-    int64_t ab = (int64_t)a * (int64_t)b;
-    int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
-    return (int32_t)((ab + nudge) / (1ll << 31));
+    return (int32_t)(((int64_t)a * (int64_t)b + (1ll << 30)) >> 31);
 }
 
 static inline int32_t mn_rdbpot(int32_t x, int32_t exponent) {
-    int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
-    int32_t remainder = x & mask;
-    int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    const int32_t mask = (int32_t)((1u << exponent) - 1u);  /* exponent <= 31 */
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
     return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 

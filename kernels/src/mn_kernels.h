@@ -25,6 +25,7 @@ typedef struct {
     int32_t per_channel;    /* 1: index by output channel, 0: use entry 0 */
 } mn_requant;
 
+/* Scratch: two int16 im2col columns (mn_conv2d_s8_scratch_bytes). */
 int32_t mn_conv2d_s8_scratch_bytes(mn_shape input, mn_shape filter);
 void mn_conv2d_s8(const mn_conv_params *p, mn_requant q,
                   mn_shape input, const int8_t *input_data,
@@ -37,11 +38,14 @@ void mn_depthwise_conv2d_s8(const mn_conv_params *p, mn_requant q,
                             mn_shape filter, const int8_t *filter_data, const int32_t *bias,
                             mn_shape output, int8_t *output_data, void *scratch);
 
-/* input [batches, depth], filter [units, depth], output [batches, units]; per-tensor requantization. */
+/* input [batches, depth], filter [units, depth], output [batches, units]; per-tensor requantization.
+ * Scratch: two int16 copies of an input row (mn_fully_connected_s8_scratch_bytes). */
+int32_t mn_fully_connected_s8_scratch_bytes(int32_t depth);
 void mn_fully_connected_s8(int32_t input_offset, int32_t output_offset, int32_t act_min, int32_t act_max,
                            int32_t multiplier, int32_t shift,
                            int32_t batches, int32_t depth, const int8_t *input_data,
-                           int32_t units, const int8_t *filter_data, const int32_t *bias, int8_t *output_data);
+                           int32_t units, const int8_t *filter_data, const int32_t *bias, int8_t *output_data,
+                           void *scratch);
 
 typedef struct {
     int32_t input1_offset, input2_offset, output_offset;   /* -zp1, -zp2, +zp_out */
@@ -57,5 +61,19 @@ void mn_avg_pool_s8(const mn_conv_params *p, int32_t filter_h, int32_t filter_w,
                     mn_shape input, const int8_t *input_data, mn_shape output, int8_t *output_data);
 void mn_max_pool_s8(const mn_conv_params *p, int32_t filter_h, int32_t filter_w,
                     mn_shape input, const int8_t *input_data, mn_shape output, int8_t *output_data);
+
+/* MEAN over H and W, output [n, 1, 1, c]; multiplier/shift quantize s_in / s_out (the 1 / (H*W) is
+ * folded in by the kernel, as TFLM does). */
+void mn_mean_hw_s8(mn_shape input, const int8_t *input_data, int32_t input_zp, int32_t output_zp,
+                   int32_t multiplier, int32_t shift, int8_t *output_data);
+
+/* SOFTMAX over the last dimension; output scale 1/256, zero point -128. input_multiplier,
+ * input_left_shift and diff_min as TFLM prepares them from beta * s_in (Quant.SoftmaxParams). */
+void mn_softmax_s8(int32_t rows, int32_t depth, const int8_t *input_data,
+                   int32_t input_multiplier, int32_t input_left_shift, int32_t diff_min, int8_t *output_data);
+
+/* Model edges. */
+void mn_quantize_f32_s8(int32_t count, const float *input_data, float scale, int32_t zero_point, int8_t *output_data);
+void mn_dequantize_s8_f32(int32_t count, const int8_t *input_data, float scale, int32_t zero_point, float *output_data);
 
 #endif
