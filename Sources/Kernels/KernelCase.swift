@@ -19,41 +19,61 @@ public enum KernelCase: Sendable, CustomStringConvertible {
         public var filter: [Int8], filterShape: Shape4, bias: [Int32]?
         public var window: WindowParams
         public var requant: Requantization
+        public init(input: [Int8], inputShape: Shape4, inputZeroPoint: Int32, filter: [Int8], filterShape: Shape4, bias: [Int32]?,
+                    window: WindowParams, requant: Requantization) {
+            (self.input, self.inputShape, self.inputZeroPoint) = (input, inputShape, inputZeroPoint)
+            (self.filter, self.filterShape, self.bias, self.window, self.requant) = (filter, filterShape, bias, window, requant)
+        }
     }
 
     public struct FCCase: Sendable {
         public var input: [Int8], batches: Int, depth: Int, inputZeroPoint: Int32
         public var filter: [Int8], units: Int, bias: [Int32]?
         public var requant: Requantization
+        public init(input: [Int8], batches: Int, depth: Int, inputZeroPoint: Int32, filter: [Int8], units: Int, bias: [Int32]?,
+                    requant: Requantization) {
+            (self.input, self.batches, self.depth, self.inputZeroPoint) = (input, batches, depth, inputZeroPoint)
+            (self.filter, self.units, self.bias, self.requant) = (filter, units, bias, requant)
+        }
     }
 
     public struct AddCase: Sendable {
         public var a: [Int8], b: [Int8], params: ReferenceOps.AddParams
+        public init(a: [Int8], b: [Int8], params: ReferenceOps.AddParams) { (self.a, self.b, self.params) = (a, b, params) }
     }
 
     public struct PoolCase: Sendable {
         public var input: [Int8], shape: Shape4, window: WindowParams
         public var activationMin: Int32, activationMax: Int32
+        public init(input: [Int8], shape: Shape4, window: WindowParams, activationMin: Int32, activationMax: Int32) {
+            (self.input, self.shape, self.window, self.activationMin, self.activationMax) = (input, shape, window, activationMin, activationMax)
+        }
     }
 
     /// MEAN over H and W of an NHWC tensor (output N×1×1×C).
     public struct MeanCase: Sendable {
         public var input: [Int8], shape: Shape4, params: MeanParams
+        public init(input: [Int8], shape: Shape4, params: MeanParams) { (self.input, self.shape, self.params) = (input, shape, params) }
     }
 
     /// SOFTMAX over the last dimension (output scale 1/256, zero point −128).
     public struct SoftmaxCase: Sendable {
         public var input: [Int8], rows: Int, depth: Int, params: SoftmaxParams
+        public init(input: [Int8], rows: Int, depth: Int, params: SoftmaxParams) {
+            (self.input, self.rows, self.depth, self.params) = (input, rows, depth, params)
+        }
     }
 
     /// QUANTIZE float32 → int8.
     public struct QuantizeCase: Sendable {
         public var input: [Float], scale: Float, zeroPoint: Int32
+        public init(input: [Float], scale: Float, zeroPoint: Int32) { (self.input, self.scale, self.zeroPoint) = (input, scale, zeroPoint) }
     }
 
     /// DEQUANTIZE int8 → float32 (the output compared as its little-endian bytes).
     public struct DequantizeCase: Sendable {
         public var input: [Int8], scale: Float, zeroPoint: Int32
+        public init(input: [Int8], scale: Float, zeroPoint: Int32) { (self.input, self.scale, self.zeroPoint) = (input, scale, zeroPoint) }
     }
 
     /// The operators, named as TFLite names its builtins; `code` is the verification stream's op code.

@@ -13,19 +13,11 @@ final class KernelVerificationTests: XCTestCase {
         return try KernelCase.Op.allCases.flatMap { op in try (0..<perOp).map { _ in try KernelCase.random(op, using: &g) } }
     }
 
-    private func emulated(_ toolchain: KernelToolchain, board: Board) throws -> KernelVerifier.Executor {
-        let elf = try toolchain.firmware(board: board)
-        let image = try ELFImage(path: elf.path)
-        return KernelVerifier.Executor(name: board.name) { input in
-            try Machine(board: board, image: image).runToSuccess(RunOptions(maxInstructions: 2_000_000_000, stdin: input)).stdout
-        }
-    }
-
     func testHostAndEmulatedKernelsMatchReference() throws {
         let toolchain = KernelToolchain(root: Fixtures.root)
         var executors = [try KernelVerifier.hostExecutor(toolchain)]
         for name in ["nucleo-f446re", "nucleo-l552ze-q", "portenta-h7"] {
-            executors.append(try emulated(toolchain, board: try Fixtures.board(name)))
+            executors.append(try KernelVerifier.emulatedExecutor(toolchain, board: try Fixtures.board(name)))
         }
         let report = try KernelVerifier.verify(try cases(seed: 7, perOp: 25), executors: executors)
         for m in report.mismatches.prefix(10) { XCTFail(m.description) }
