@@ -7,7 +7,7 @@ SWIFT_BUILD_FLAGS ?=
 DEMO_BOARD ?= nucleo-l552ze-q
 BIN := .build/release/micronas
 
-.PHONY: setup build release test demo bench-emulator clean
+.PHONY: setup build release test demo bench-emulator bench-kernels clean
 
 ## setup: install system packages (only the missing ones) and the Python verification venv. Idempotent.
 setup:
@@ -43,6 +43,12 @@ demo: release
 bench-emulator: release
 	$(MAKE) -s -C kernels/harness BOARD=nucleo-l552ze-q SRC=$(CURDIR)/bench/emulator/dotloop.c OUT=$(CURDIR)/.build/bench/dotloop.elf
 	$(BIN) bench emulator --target cortex-m33 .build/bench/dotloop.elf
+
+## bench-kernels: cycles of every kernel on the search-space shape set, per emulated core.
+bench-kernels: release
+	$(BIN) kernels bench --target cortex-m4
+	$(BIN) kernels bench --target cortex-m33
+	$(BIN) kernels bench --target cortex-m7
 
 clean:
 	rm -rf .build .build-* kernels/harness/build
