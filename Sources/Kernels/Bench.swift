@@ -114,20 +114,8 @@ public enum KernelBench {
     /// Runs `entries` once each through `executor` with warm caches (every call runs twice; the
     /// second run is timed) and checks each output against the Swift reference.
     public static func run(_ entries: [Entry], on executor: KernelVerifier.Executor) throws -> [Result] {
-        var writer = CaseWriter(warm: true)
-        for e in entries {
-            try e.call.validate()
-            writer.append(e.call)
-        }
-        let outputs: [CaseOutput]
-        do {
-            outputs = try decodeOutputs(try executor.run(writer.finish()))
-        } catch let error as KernelError {
-            throw KernelError.executorFailed(executor: executor.name, message: error.description)
-        }
-        guard outputs.count == entries.count else {
-            throw KernelError.executorFailed(executor: executor.name, message: "returned \(outputs.count) outputs for \(entries.count) calls")
-        }
+        let calls = entries.map(\.call)
+        let outputs = try KernelVerifier.run(try KernelVerifier.encode(calls, warm: true), cases: calls.count, on: executor)
         return zip(entries, outputs).map { e, o in
             Result(entry: e, cycles: o.cycles, macs: e.call.macs, bitExact: o.output == e.call.reference())
         }

@@ -76,7 +76,8 @@ public enum KernelCase: Sendable, CustomStringConvertible {
         public init(input: [Int8], scale: Float, zeroPoint: Int32) { (self.input, self.scale, self.zeroPoint) = (input, scale, zeroPoint) }
     }
 
-    /// The operators, named as TFLite names its builtins; `code` is the verification stream's op code.
+    /// The operators, named as TFLite names its builtins; `code` (1-based position in this list) is
+    /// the verification stream's op code, so new operators go at the end (kernels/README.md lists them).
     public enum Op: String, CaseIterable, Sendable {
         case conv = "CONV_2D", depthwise = "DEPTHWISE_CONV_2D", fullyConnected = "FULLY_CONNECTED"
         case add = "ADD", averagePool = "AVERAGE_POOL_2D", maxPool = "MAX_POOL_2D"

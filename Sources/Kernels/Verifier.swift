@@ -1,5 +1,6 @@
 import Emulator
 import Targets
+
 /// Runs kernel cases through several executors and compares each output with the Swift reference.
 public enum KernelVerifier {
     /// Something that runs the verification firmware's input stream and returns its output stream
@@ -41,25 +42,11 @@ public enum KernelVerifier {
 
     /// Encodes `cases` once, runs every executor on the stream, compares per case and per byte.
     public static func verify(_ cases: [KernelCase], executors: [Executor]) throws -> Report {
-        var writer = CaseWriter()
-        for c in cases {
-            try c.validate()
-            writer.append(c)
-        }
-        let stream = writer.finish()
+        let stream = try encode(cases, warm: false)
         let expected = cases.map { $0.reference() }
         var results: [String: [[Int8]]] = [:]
         for e in executors {
-            let outputs: [[Int8]]
-            do {
-                outputs = try decodeOutputs(try e.run(stream)).map(\.output)
-            } catch let error as KernelError {
-                throw KernelError.executorFailed(executor: e.name, message: error.description)
-            }
-            guard outputs.count == cases.count else {
-                throw KernelError.executorFailed(executor: e.name, message: "returned \(outputs.count) outputs for \(cases.count) cases")
-            }
-            results[e.name] = outputs
+            results[e.name] = try run(stream, cases: cases.count, on: e).map(\.output)
         }
         var mismatches: [Mismatch] = []
         var summaries: [KernelCase.Op: OpSummary] = [:]
@@ -80,6 +67,30 @@ public enum KernelVerifier {
             summaries[c.op] = s
         }
         return Report(summaries: KernelCase.Op.allCases.compactMap { summaries[$0] }, mismatches: mismatches)
+    }
+
+    /// Validates every call (nothing runs if one is malformed) and encodes them as one stream.
+    static func encode(_ cases: [KernelCase], warm: Bool) throws -> [UInt8] {
+        var writer = CaseWriter(warm: warm)
+        for c in cases {
+            try c.validate()
+            writer.append(c)
+        }
+        return writer.finish()
+    }
+
+    /// Runs a stream of `cases` calls on `executor`; one output per call, or an error naming the executor.
+    static func run(_ stream: [UInt8], cases: Int, on executor: Executor) throws -> [CaseOutput] {
+        let outputs: [CaseOutput]
+        do {
+            outputs = try decodeOutputs(try executor.run(stream))
+        } catch let error as KernelError {
+            throw KernelError.executorFailed(executor: executor.name, message: error.description)
+        }
+        guard outputs.count == cases else {
+            throw KernelError.executorFailed(executor: executor.name, message: "returned \(outputs.count) outputs for \(cases) calls")
+        }
+        return outputs
     }
 
     /// The host build of the verification program as an executor.

@@ -93,15 +93,15 @@ struct KernelsBenchCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            guard ["-O0", "-O1", "-O2", "-O3", "-Os", "-Ofast"].contains(optimization) else {
+                throw ValidationError("--optimization must be one of -O0 -O1 -O2 -O3 -Os -Ofast")
+            }
             let catalog = try location.catalog()
             let board = try catalog.board(named: target)
             var entries = try KernelBench.standardSet()
             if let f = filter?.lowercased() { entries = entries.filter { $0.name.lowercased().contains(f) } }
             guard !entries.isEmpty else { throw ValidationError("--filter \(filter ?? "") matches no benchmark entry") }
             printError("building the kernel harness for \(board.name)…")
-            guard ["-O0", "-O1", "-O2", "-O3", "-Os", "-Ofast"].contains(optimization) else {
-                throw ValidationError("--optimization must be one of -O0 -O1 -O2 -O3 -Os -Ofast")
-            }
             var toolchain = KernelToolchain(catalog: catalog)
             toolchain.optimization = optimization
             let executor = try KernelVerifier.emulatedExecutor(toolchain, board: board) { r in

@@ -18,15 +18,17 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// Runs a command body; a library error becomes one `error: …` line on stderr and exit status 2.
-/// Exit codes and argument errors pass through to swift-argument-parser unchanged.
+/// Runs a command body; a library error becomes one `error: …` line on stderr and exit status 2, a
+/// bad option value found while running (`ValidationError`) one line and exit status 64 (usage).
+/// Exit codes pass through unchanged.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let e as ExitCode {
         throw e
     } catch let e as ValidationError {
-        throw e
+        printError("error: \(e.message)")
+        throw ExitCode.validationFailure
     } catch {
         printError("error: \(error)")
         throw ExitCode(2)

@@ -1,4 +1,3 @@
-import Emulator
 import Kernels
 import Quant
 import TestSupport

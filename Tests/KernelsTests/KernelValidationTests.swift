@@ -25,6 +25,7 @@ final class KernelValidationTests: XCTestCase {
 
     func testBadShapesAndParametersNameTheCause() throws {
         XCTAssertEqual(message(try conv(input: Shape4(1, 0, 3, 4))), "invalid CONV_2D call: input shape 1x0x3x4 has a zero or negative dimension")
+        XCTAssertEqual(message(try conv(filter: Shape4(-2, 3, 1, 4))), "invalid CONV_2D call: filter shape -2x3x1x4 has a zero or negative dimension")
         XCTAssertEqual(message(try conv(stride: 0)), "invalid CONV_2D call: stride 0x0 must be positive")
         XCTAssertEqual(message(try conv(filter: Shape4(2, 3, 1, 5))), "invalid CONV_2D call: filter has 5 input channels, the input has 4")
         XCTAssertEqual(message(try conv(inputZeroPoint: 130)), "invalid CONV_2D call: input zero point 130 is outside int8 [-128, 127]")
@@ -40,6 +41,8 @@ final class KernelValidationTests: XCTestCase {
         XCTAssertEqual(message(softmax), "invalid SOFTMAX call: input has 2 values, its shape needs 3")
         let quantize = KernelCase.quantize(.init(input: [1, .nan], scale: 0.1, zeroPoint: 0))
         XCTAssertEqual(message(quantize), "invalid QUANTIZE call: input[1] = nan is not finite")
+        let zeroScale = KernelCase.dequantize(.init(input: [1], scale: 0, zeroPoint: 0))
+        XCTAssertEqual(message(zeroScale), "invalid DEQUANTIZE call: scale must be finite and > 0, got 0.0")
         let add = KernelCase.add(.init(a: [1, 2], b: [1], params: try .init(scale1: 0.1, zeroPoint1: 0, scale2: 0.1, zeroPoint2: 0,
                                                                              outputScale: 0.1, outputZeroPoint: 0, activation: .none)))
         XCTAssertEqual(message(add), "invalid ADD call: inputs have 2 and 1 values; shapes must match")

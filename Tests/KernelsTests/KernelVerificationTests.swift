@@ -1,7 +1,5 @@
-import Emulator
 import Kernels
 import Quant
-import Targets
 import TestSupport
 import XCTest
 

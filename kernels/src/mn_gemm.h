@@ -70,7 +70,6 @@ static inline void mn_col_zero(int16_t *col, int32_t j, int32_t k, int32_t n, in
 
 typedef uint32_t mn_word __attribute__((may_alias, aligned(4)));
 
-
 /* Four dot products: rows w0, w1 (int8, length K) against the column pair `cols`. */
 static inline void mn_dot_2x2(const int8_t *w0, const int8_t *w1, const int16_t *cols, int32_t K, int32_t acc[4]) {
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];

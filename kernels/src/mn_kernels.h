@@ -25,7 +25,8 @@ typedef struct {
     int32_t per_channel;    /* 1: index by output channel, 0: use entry 0 */
 } mn_requant;
 
-/* Scratch: two int16 im2col columns (mn_conv2d_s8_scratch_bytes). */
+/* Scratch: a pair of int16 im2col columns (mn_conv2d_s8_scratch_bytes); it must be 4-byte aligned
+ * (the DSP kernel reads it with LDRD). */
 int32_t mn_conv2d_s8_scratch_bytes(mn_shape input, mn_shape filter);
 void mn_conv2d_s8(const mn_conv_params *p, mn_requant q,
                   mn_shape input, const int8_t *input_data,
@@ -39,7 +40,7 @@ void mn_depthwise_conv2d_s8(const mn_conv_params *p, mn_requant q,
                             mn_shape output, int8_t *output_data, void *scratch);
 
 /* input [batches, depth], filter [units, depth], output [batches, units]; per-tensor requantization.
- * Scratch: two int16 copies of an input row (mn_fully_connected_s8_scratch_bytes). */
+ * Scratch: a pair of int16 columns of depth values (mn_fully_connected_s8_scratch_bytes), 4-byte aligned. */
 int32_t mn_fully_connected_s8_scratch_bytes(int32_t depth);
 void mn_fully_connected_s8(int32_t input_offset, int32_t output_offset, int32_t act_min, int32_t act_max,
                            int32_t multiplier, int32_t shift,
