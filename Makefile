@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 APT_PACKAGES := libunicorn-dev libcapstone-dev gcc-arm-none-eabi libnewlib-arm-none-eabi libopenblas-dev pkg-config
 VENV := .venv
+# Pinned so every machine compares against the same interpreters (tflite-micro publishes only pre-releases).
+LITERT := ai-edge-litert==2.3.0
+TFLM := tflite-micro==0.dev20261023182759
 SWIFT_BUILD_FLAGS ?=
 # The emulated Cortex-M33 board (alias cortex-m33).
 DEMO_BOARD ?= nucleo-l552ze-q
@@ -19,6 +22,9 @@ setup:
 	else echo "setup: system packages present"; fi
 	@if [ ! -x $(VENV)/bin/python ]; then python3 -m venv $(VENV); fi
 	@$(VENV)/bin/python -c 'import numpy' 2>/dev/null || $(VENV)/bin/pip install -q numpy
+	@# The external reference interpreters (docs: scripts/reference_interpreters.py): LiteRT and TFLM's Python runtime.
+	@$(VENV)/bin/python -c 'import ai_edge_litert.interpreter' 2>/dev/null || $(VENV)/bin/pip install -q $(LITERT)
+	@$(VENV)/bin/python -c 'import tflite_micro' 2>/dev/null || $(VENV)/bin/pip install -q --pre $(TFLM)
 	@echo "setup: done"
 
 build: setup

@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "Targets", targets: ["Targets"]),
         .library(name: "Quant", targets: ["Quant"]),
         .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "Graph", targets: ["Graph"]),
+        .library(name: "Deploy", targets: ["Deploy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,11 +31,18 @@ let package = Package(
         /// The C kernels' build (arm-none-eabi-gcc per board, host cc), their call ABI, verification cases.
         .target(name: "Kernels", dependencies: ["Targets", "Quant", "Emulator"]),
 
+        /// The network description every stage shares, and its int8 form.
+        .target(name: "Graph", dependencies: ["Quant"]),
+
+        /// int8 models out to the world: .tflite writer/reader, lowering to kernel calls, memory planner,
+        /// C code generator, firmware build and emulated runs.
+        .target(name: "Deploy", dependencies: ["Graph", "Quant", "Kernels", "Targets", "Emulator"]),
+
         /// The command-line tool: parses arguments, calls library code, formats output.
         .executableTarget(
             name: "micronas",
             dependencies: [
-                "Targets", "Emulator", "Quant", "Kernels",
+                "Targets", "Emulator", "Quant", "Kernels", "Graph", "Deploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +62,8 @@ let package = Package(
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "TestSupport"]),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Targets", "TestSupport"]),
         .testTarget(name: "QuantTests", dependencies: ["Quant"]),
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "Graph", "Kernels", "Quant", "Emulator", "Targets", "TestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "TestSupport"]),
     ]
 )

@@ -237,10 +237,11 @@ struct CaseWriter {
             int32s(k.requant.multipliers); int32s(k.requant.shifts.map { Int32($0) })
         case .fullyConnected(let k):
             i32(-k.inputZeroPoint); i32(k.requant.outputZeroPoint); i32(k.requant.activationMin); i32(k.requant.activationMax)
-            i32(k.requant.multipliers[0]); i32(k.requant.shifts[0])
-            i32(k.batches); i32(k.depth); i32(k.units); i32(k.bias == nil ? 0 : 1)
+            let perChannel = k.requant.multipliers.count > 1
+            i32(k.batches); i32(k.depth); i32(k.units); i32(k.bias == nil ? 0 : 1); i32(perChannel ? 1 : 0)
             int8s(k.input); int8s(k.filter)
             if let b = k.bias { int32s(b) }
+            int32s(k.requant.multipliers); int32s(k.requant.shifts.map { Int32($0) })
         case .add(let k):
             let p = k.params
             i32(-p.input1ZeroPoint); i32(-p.input2ZeroPoint); i32(p.outputZeroPoint)

@@ -62,7 +62,8 @@ extension KernelCase {
                 input: int8s(batches * depth), batches: batches, depth: depth, inputZeroPoint: zeroPoint(),
                 filter: int8s(units * depth, symmetric: true), units: units,
                 bias: Bool.random(using: &g) ? (0..<units).map { _ in Int32.random(in: -40_000...40_000, using: &g) } : nil,
-                requant: try Requantization(inputScale: scale(0.002, 0.2), weightScales: [scale(0.0005, 0.05)],
+                requant: try Requantization(inputScale: scale(0.002, 0.2),
+                                            weightScales: (0..<(Bool.random(using: &g) ? units : 1)).map { _ in scale(0.0005, 0.05) },
                                         outputScale: scale(0.005, 0.5), outputZeroPoint: zeroPoint(), activation: activation)))
         case .add:
             let n = Int.random(in: 1...600, using: &g)

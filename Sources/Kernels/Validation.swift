@@ -68,8 +68,7 @@ extension KernelCase {
             try length(c.filter.count, c.units * c.depth, "filter")
             if let b = c.bias { try length(b.count, c.units, "bias") }
             try zeroPoint(c.inputZeroPoint, "input zero point")
-            guard c.requant.multipliers.count == 1 else { throw fail("FULLY_CONNECTED takes one (per-tensor) requantization") }
-            try requant(c.requant, channels: 1)
+            try requant(c.requant, channels: c.units)
         case .add(let c):
             guard !c.a.isEmpty else { throw fail("empty inputs") }
             guard c.a.count == c.b.count else { throw fail("inputs have \(c.a.count) and \(c.b.count) values; shapes must match") }

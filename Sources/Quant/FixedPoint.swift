@@ -57,6 +57,16 @@ public enum FixedPoint {
     /// `x · multiplier · 2^(shift − 31)`, TFLite's double-rounding form:
     /// `RDBPOT(SRDHM(x · 2^max(shift, 0), multiplier), max(−shift, 0))`. The left shift is an int32
     /// multiplication that wraps like the two's-complement C code.
+    /// The "single rounding" form (TFLite's `TFLITE_SINGLE_ROUNDING` build): one 64-bit product
+    /// rounded half up, `(x · multiplier + 2^(30 − shift)) >> (31 − shift)`, clamped to int32.
+    /// LiteRT's int8 FULLY_CONNECTED reference kernel computes this way (measured: it differs from
+    /// TFLM's double rounding by 1 LSB on ties); micronas uses it only to explain such differences.
+    public static func multiplyByQuantizedMultiplierSingleRounding(_ x: Int32, _ multiplier: Int32, _ shift: Int) -> Int32 {
+        let total = Int64(31 - shift)
+        let result = (Int64(x) * Int64(multiplier) + (Int64(1) << (total - 1))) >> total
+        return Int32(clamping: result)
+    }
+
     @inline(__always)
     public static func multiplyByQuantizedMultiplier(_ x: Int32, _ multiplier: Int32, _ shift: Int) -> Int32 {
         let left = shift > 0 ? shift : 0

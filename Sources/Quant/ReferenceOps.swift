@@ -55,9 +55,10 @@ public struct Requantization: Equatable, Codable, Sendable {
                   activationMin: range.min, activationMax: range.max)
     }
 
-    @inline(__always) func apply(_ acc: Int32, channel: Int) -> Int8 {
+    @inline(__always) func apply(_ acc: Int32, channel: Int, singleRounding: Bool = false) -> Int8 {
         let i = multipliers.count == 1 ? 0 : channel
-        var v = FixedPoint.multiplyByQuantizedMultiplier(acc, multipliers[i], shifts[i]) &+ outputZeroPoint
+        var v = (singleRounding ? FixedPoint.multiplyByQuantizedMultiplierSingleRounding(acc, multipliers[i], shifts[i])
+                                : FixedPoint.multiplyByQuantizedMultiplier(acc, multipliers[i], shifts[i])) &+ outputZeroPoint
         v = max(activationMin, min(activationMax, v))
         return Int8(v)
     }
@@ -133,9 +134,12 @@ public enum ReferenceOps {
         return (out, os)
     }
 
-    /// FULLY_CONNECTED: `input` is [batches, depth], `filter` [units, depth], per-tensor requantization.
+    /// FULLY_CONNECTED: `input` is [batches, depth], `filter` [units, depth], requantization per tensor
+    /// or per unit. `singleRounding` reproduces LiteRT's reference kernel instead of TFLM's (see
+    /// `FixedPoint.multiplyByQuantizedMultiplierSingleRounding`).
     public static func fullyConnected(input: [Int8], batches: Int, depth: Int, inputZeroPoint: Int32,
-                                      filter: [Int8], units: Int, bias: [Int32]?, requant: Requantization) -> [Int8] {
+                                      filter: [Int8], units: Int, bias: [Int32]?, requant: Requantization,
+                                      singleRounding: Bool = false) -> [Int8] {
         var out = [Int8](repeating: 0, count: batches * units)
         for b in 0..<batches {
             for u in 0..<units {
@@ -143,7 +147,7 @@ public enum ReferenceOps {
                 for d in 0..<depth {
                     acc &+= (Int32(input[b * depth + d]) - inputZeroPoint) &* Int32(filter[u * depth + d])
                 }
-                out[b * units + u] = requant.apply(acc, channel: u)
+                out[b * units + u] = requant.apply(acc, channel: u, singleRounding: singleRounding)
             }
         }
         return out

@@ -115,16 +115,17 @@ static void conv_case(int depthwise) {
 
 static void fc_case(void) {
     int32_t in_off = read_i32(), out_off = read_i32(), amin = read_i32(), amax = read_i32();
-    int32_t mult = read_i32(), shift = read_i32();
-    int32_t batches = read_i32(), depth = read_i32(), units = read_i32(), has_bias = read_i32();
+    int32_t batches = read_i32(), depth = read_i32(), units = read_i32(), has_bias = read_i32(), per_channel = read_i32();
     if (batches <= 0 || depth <= 0 || units <= 0) fail("non-positive dimension");
     const int8_t *input = read_array((size_t)batches * depth);
     const int8_t *filter = read_array((size_t)units * depth);
     const int32_t *bias = has_bias ? read_array(4 * (size_t)units) : NULL;
+    size_t nq = per_channel ? (size_t)units : 1;
+    mn_requant q = { read_array(4 * nq), read_array(4 * nq), per_channel };
     int8_t *output = take((size_t)batches * units);
     int32_t scratch_bytes = mn_fully_connected_s8_scratch_bytes(depth);
     void *scratch = scratch_bytes ? take((size_t)scratch_bytes) : NULL;
-    TIMED(mn_fully_connected_s8(in_off, out_off, amin, amax, mult, shift, batches, depth, input, units, filter, bias,
+    TIMED(mn_fully_connected_s8(in_off, out_off, amin, amax, q, batches, depth, input, units, filter, bias,
                                 output, scratch));
     write_output(output, batches * units);
 }

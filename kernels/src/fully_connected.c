@@ -1,5 +1,5 @@
-/* FULLY_CONNECTED int8, per-tensor requantization (TFLite semantics): batches are the columns of the
- * 2x2 matrix kernel of mn_gemm.h. */
+/* FULLY_CONNECTED int8, per-tensor or per-unit requantization (TFLite semantics): batches are the
+ * columns of the 2x2 matrix kernel of mn_gemm.h. */
 #include "mn_kernels.h"
 #include "mn_gemm.h"
 
@@ -7,12 +7,11 @@
 int32_t mn_fully_connected_s8_scratch_bytes(int32_t depth) { return 2 * 2 * depth; }
 
 void mn_fully_connected_s8(int32_t input_offset, int32_t output_offset, int32_t act_min, int32_t act_max,
-                           int32_t multiplier, int32_t shift,
+                           mn_requant q,
                            int32_t batches, int32_t depth, const int8_t *input,
                            int32_t units, const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
     const int32_t k4 = depth & ~3;
     int16_t *cols = scratch;
-    const mn_requant q = { &multiplier, &shift, 0 };
     for (int32_t b = 0; b < batches; b += 2) {
         const int32_t have2 = b + 1 < batches;
         mn_col_put(cols, 0, 0, input + b * depth, depth, input_offset, k4);

@@ -39,11 +39,12 @@ void mn_depthwise_conv2d_s8(const mn_conv_params *p, mn_requant q,
                             mn_shape filter, const int8_t *filter_data, const int32_t *bias,
                             mn_shape output, int8_t *output_data, void *scratch);
 
-/* input [batches, depth], filter [units, depth], output [batches, units]; per-tensor requantization.
+/* input [batches, depth], filter [units, depth], output [batches, units]; requantization per tensor or
+ * per unit (q.per_channel; the TensorFlow Lite converter writes per-unit scales since TF 2.16).
  * Scratch: a pair of int16 columns of depth values (mn_fully_connected_s8_scratch_bytes), 4-byte aligned. */
 int32_t mn_fully_connected_s8_scratch_bytes(int32_t depth);
 void mn_fully_connected_s8(int32_t input_offset, int32_t output_offset, int32_t act_min, int32_t act_max,
-                           int32_t multiplier, int32_t shift,
+                           mn_requant q,
                            int32_t batches, int32_t depth, const int8_t *input_data,
                            int32_t units, const int8_t *filter_data, const int32_t *bias, int8_t *output_data,
                            void *scratch);

@@ -1,0 +1,92 @@
+import Foundation
+import Graph
+
+/// A NumPy `.npy` array (format versions 1–3, C order) of int8 or float32 — the input and output
+/// files of `micronas run`.
+public struct NPYArray: Equatable, Sendable {
+    public enum DType: String, Sendable { case int8 = "|i1", float32 = "<f4" }
+    public var dtype: DType
+    public var shape: [Int]
+    /// Raw little-endian element bytes.
+    public var data: [UInt8]
+
+    public init(dtype: DType, shape: [Int], data: [UInt8]) { (self.dtype, self.shape, self.data) = (dtype, shape, data) }
+
+    public var elementSize: Int { dtype == .int8 ? 1 : 4 }
+
+    /// Parses `.npy` bytes; `file` names the file in errors.
+    public init(bytes: [UInt8], file: String) throws {
+        func fail(_ m: String) -> NPYError { NPYError("\(file): \(m)") }
+        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
+            throw fail("not a .npy file (no \\x93NUMPY magic)")
+        }
+        let major = bytes[6]
+        let headerLength: Int, start: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            start = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw fail("truncated header") }
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            start = 12
+        default:
+            throw fail("unsupported .npy format version \(major)")
+        }
+        guard start + headerLength <= bytes.count else { throw fail("truncated header") }
+        let header = String(decoding: bytes[start..<(start + headerLength)], as: UTF8.self)
+        func field(_ key: String) -> String? {
+            guard let r = header.range(of: "'\(key)':") else { return nil }
+            return String(header[r.upperBound...]).trimmingCharacters(in: .whitespaces)
+        }
+        guard let descrField = field("descr"), let q1 = descrField.firstIndex(of: "'") else { throw fail("header has no 'descr'") }
+        let afterQuote = descrField[descrField.index(after: q1)...]
+        guard let q2 = afterQuote.firstIndex(of: "'") else { throw fail("malformed 'descr'") }
+        let descr = String(afterQuote[..<q2])
+        switch descr {
+        case "|i1", "<i1", "i1", "=i1": dtype = .int8
+        case "<f4", "=f4", "f4": dtype = .float32
+        default: throw fail("dtype '\(descr)' is not supported (int8 '|i1' or float32 '<f4')")
+        }
+        if let f = field("fortran_order"), f.hasPrefix("True") { throw fail("Fortran-order arrays are not supported") }
+        guard let s = field("shape"), let open = s.firstIndex(of: "("), let close = s.firstIndex(of: ")") else {
+            throw fail("header has no 'shape'")
+        }
+        let dims = s[s.index(after: open)..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        shape = try dims.map { d in
+            guard let v = Int(d), v >= 0 else { throw fail("bad shape entry '\(d)'") }
+            return v
+        }
+        guard let elements = Graph.elementCount(shape) else { throw fail("shape \(shape) is too large") }
+        let count = elements * (dtype == .int8 ? 1 : 4)
+        let dataStart = start + headerLength
+        guard bytes.count - dataStart == count else {
+            throw fail("holds \(bytes.count - dataStart) data bytes, shape \(shape) of \(descr) needs \(count)")
+        }
+        data = Array(bytes[dataStart...])
+    }
+
+    public init(contentsOf url: URL) throws {
+        guard let d = FileManager.default.contents(atPath: url.path) else { throw NPYError("\(url.path): cannot read file") }
+        try self.init(bytes: [UInt8](d), file: url.path)
+    }
+
+    /// `.npy` version 1.0 bytes, header padded so data starts at a multiple of 64.
+    public func encoded() -> [UInt8] {
+        let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
+        var header = "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': (\(dims)), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        let n = header.utf8.count
+        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(n & 0xFF), UInt8(n >> 8)] + Array(header.utf8) + data
+    }
+
+    public func write(to url: URL) throws {
+        try Data(encoded()).write(to: url, options: .atomic)
+    }
+}
+
+public struct NPYError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
