@@ -35,26 +35,40 @@ public struct KernelToolchain: Sendable {
             .filter { $0.pathExtension == "h" }.sorted { $0.path < $1.path }
     }
 
-    /// Firmware running `program` (a file in kernels/harness) on `board`.
+    /// Firmware running `program` (a file in kernels/harness) with every kernel on `board`.
     public func firmware(program: String = "verify.c", board: Board, defines: [String] = []) throws -> URL {
-        let ld = harness.appendingPathComponent("ld")
-        let inputs = [harness.appendingPathComponent(program), harness.appendingPathComponent("startup.c")] + (try kernelSources())
-        let flags = board.compilerFlags + [optimization, "-std=c99", "-Wall", "-Wextra", "-ffunction-sections", "-fdata-sections",
-                                           "-I\(harness.path)", "-I\(sources.path)"] + defines.map { "-D\($0)" }
-        let link = ["--specs=rdimon.specs", "-Wl,--gc-sections", "-L\(ld.path)", "-T\(ld.appendingPathComponent("\(board.name).ld").path)", "-lm"]
-        let hashed = inputs + (try kernelHeaders()) + [ld.appendingPathComponent("common.ld"), ld.appendingPathComponent("\(board.name).ld"),
-                                                        harness.appendingPathComponent("dwt.h")]
-        return try build(compiler: "arm-none-eabi-gcc", name: "\(program.replacingOccurrences(of: ".c", with: ""))-\(board.name).elf",
-                         arguments: flags + inputs.map(\.path) + link, hashing: hashed)
+        try firmware(name: program.replacingOccurrences(of: ".c", with: ""), sources: [harness.appendingPathComponent(program)] + (try kernelSources()),
+                     includes: [sources], headers: try kernelHeaders(), board: board, defines: defines)
     }
 
     /// The same program built for the host (reference executor).
     public func hostProgram(program: String = "verify.c", defines: [String] = []) throws -> URL {
-        let inputs = [harness.appendingPathComponent(program)] + (try kernelSources())
-        let flags = [optimization, "-std=c99", "-Wall", "-Wextra", "-I\(harness.path)", "-I\(sources.path)"] + defines.map { "-D\($0)" }
-        return try build(compiler: "cc", name: "\(program.replacingOccurrences(of: ".c", with: ""))-host",
-                         arguments: flags + inputs.map(\.path) + ["-lm"], hashing: inputs + (try kernelHeaders()))
+        try hostProgram(name: program.replacingOccurrences(of: ".c", with: ""), sources: [harness.appendingPathComponent(program)] + (try kernelSources()),
+                        includes: [sources], headers: try kernelHeaders(), defines: defines)
     }
+
+    /// Firmware from `sources` (plus the harness start-up code, linker script and semihosting
+    /// runtime) for `board`. `headers` are hashed with the sources so a changed header rebuilds.
+    public func firmware(name: String, sources: [URL], includes: [URL], headers: [URL], board: Board, defines: [String] = []) throws -> URL {
+        let ld = harness.appendingPathComponent("ld")
+        let inputs = sources + [harness.appendingPathComponent("startup.c")]
+        let flags = board.compilerFlags + [optimization, "-std=c99", "-Wall", "-Wextra", "-ffunction-sections", "-fdata-sections",
+                                           "-I\(harness.path)"] + includes.map { "-I\($0.path)" } + defines.map { "-D\($0)" }
+        let link = ["--specs=rdimon.specs", "-Wl,--gc-sections", "-L\(ld.path)", "-T\(ld.appendingPathComponent("\(board.name).ld").path)", "-lm"]
+        let hashed = inputs + headers + [ld.appendingPathComponent("common.ld"), ld.appendingPathComponent("\(board.name).ld"),
+                                         harness.appendingPathComponent("dwt.h")]
+        return try build(compiler: "arm-none-eabi-gcc", name: "\(name)-\(board.name).elf", arguments: flags + inputs.map(\.path) + link, hashing: hashed)
+    }
+
+    /// A program from `sources` for the host.
+    public func hostProgram(name: String, sources: [URL], includes: [URL], headers: [URL], defines: [String] = []) throws -> URL {
+        let flags = [optimization, "-std=c99", "-Wall", "-Wextra", "-I\(harness.path)"] + includes.map { "-I\($0.path)" } + defines.map { "-D\($0)" }
+        return try build(compiler: "cc", name: "\(name)-host", arguments: flags + sources.map(\.path) + ["-lm"], hashing: sources + headers)
+    }
+
+    /// The harness folder (model runner source) and kernels/src.
+    public var harnessDirectory: URL { harness }
+    public var kernelsDirectory: URL { sources }
 
     private func build(compiler: String, name: String, arguments: [String], hashing files: [URL]) throws -> URL {
         var hash = FNV1a()
@@ -80,6 +94,13 @@ public struct KernelToolchain: Sendable {
             throw KernelError.toolchain(command: "rename", status: errno, output: String(cString: strerror(errno)))
         }
         return out
+    }
+}
+
+extension KernelToolchain {
+    /// Runs a built host program with `stdin`; its exit status, stderr (+ the start of stdout) and stdout.
+    public static func runProgram(_ program: URL, stdin: [UInt8]) throws -> (status: Int32, output: String, stdout: [UInt8]) {
+        try runTool(program.path, [], stdin: stdin)
     }
 }
 
@@ -109,12 +130,13 @@ func runTool(_ tool: String, _ arguments: [String], stdin: [UInt8]? = nil) throw
 }
 
 /// 64-bit FNV-1a, for content-addressed cache names.
-struct FNV1a {
-    var value: UInt64 = 0xCBF2_9CE4_8422_2325
-    mutating func add(_ bytes: some Sequence<UInt8>) {
+public struct FNV1a: Sendable {
+    public private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
+    public init() {}
+    public mutating func add(_ bytes: some Sequence<UInt8>) {
         for b in bytes { value = (value ^ UInt64(b)) &* 0x100_0000_01B3 }
         value = (value ^ 0xFF) &* 0x100_0000_01B3  // separator
     }
-    mutating func add(_ s: String) { add(Array(s.utf8)) }
-    mutating func add(_ d: Data) { add([UInt8](d)) }
+    public mutating func add(_ s: String) { add(Array(s.utf8)) }
+    public mutating func add(_ d: Data) { add([UInt8](d)) }
 }

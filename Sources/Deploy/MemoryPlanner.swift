@@ -1,0 +1,96 @@
+import Graph
+
+/// Where every activation tensor and kernel scratch buffer lives in the arena, planned the way
+/// TensorFlow Lite Micro's GreedyMemoryPlanner plans it: sizes rounded up to 16 bytes; buffers sorted
+/// by size, largest first (a stable sort, so equal sizes keep tensor order: inputs, node outputs,
+/// then scratch buffers); each placed at the lowest offset where it overlaps no already placed
+/// buffer that is alive at the same time. A buffer lives from the op that writes it (graph inputs:
+/// op 0) to the last op that reads it (graph outputs: the last op).
+public struct MemoryPlan: Sendable, Codable, Equatable {
+    public struct Buffer: Sendable, Codable, Equatable {
+        public enum Kind: String, Sendable, Codable { case activation, scratch }
+        public var name: String
+        public var kind: Kind
+        /// Bytes the tensor needs, and the 16-byte rounded size the planner reserves.
+        public var bytes: Int
+        public var reserved: Int
+        /// Op indices of the first write and last read.
+        public var first: Int
+        public var last: Int
+        public var offset: Int
+    }
+
+    public var buffers: [Buffer]
+    /// The planned arena: the end of the highest buffer.
+    public var arenaBytes: Int
+    /// The same plan without kernel scratch buffers (what TFLM's reference kernels would need).
+    public var activationBytes: Int
+
+    public static let alignment = 16
+
+    public func offset(of value: String) -> Int? { buffers.first { $0.kind == .activation && $0.name == value }?.offset }
+    public func scratch(op: Int) -> Buffer? { buffers.first { $0.kind == .scratch && $0.first == op } }
+}
+
+public enum MemoryPlanner {
+    /// Scratch bytes the C kernel of `call` needs (the `mn_*_scratch_bytes` functions of
+    /// kernels/src; the generated code checks them at start-up).
+    public static func scratchBytes(_ call: LoweredOp.Call) -> Int {
+        switch call {
+        case let .conv(input, filter, _, _, _): return 2 * 2 * filter.h * filter.w * input.c
+        case let .fullyConnected(depth, _, _, _): return 2 * 2 * depth
+        default: return 0
+        }
+    }
+
+    public static func plan(_ lowered: LoweredModel) -> MemoryPlan {
+        let lastOp = max(0, lowered.ops.count - 1)
+        var order: [String] = lowered.inputs
+        var first: [String: Int] = [:], last: [String: Int] = [:]
+        for name in lowered.inputs { first[name] = 0; last[name] = 0 }
+        for op in lowered.ops {
+            for i in op.inputs { last[i] = max(last[i] ?? op.index, op.index) }
+            if first[op.output] == nil { order.append(op.output) }
+            first[op.output] = op.index
+            last[op.output] = max(last[op.output] ?? op.index, op.index)
+        }
+        for o in lowered.outputs { last[o] = lastOp }
+        func rounded(_ n: Int) -> Int { (n + MemoryPlan.alignment - 1) / MemoryPlan.alignment * MemoryPlan.alignment }
+        var buffers = order.map { name in
+            MemoryPlan.Buffer(name: name, kind: .activation, bytes: lowered.byteSize(name), reserved: rounded(lowered.byteSize(name)),
+                              first: first[name]!, last: last[name]!, offset: 0)
+        }
+        for op in lowered.ops {
+            let n = scratchBytes(op.call)
+            if n > 0 {
+                buffers.append(MemoryPlan.Buffer(name: "\(op.node.name)/scratch", kind: .scratch, bytes: n, reserved: rounded(n),
+                                                 first: op.index, last: op.index, offset: 0))
+            }
+        }
+        let all = place(buffers)
+        let activations = place(buffers.filter { $0.kind == .activation })
+        return MemoryPlan(buffers: all, arenaBytes: all.map { $0.offset + $0.reserved }.max() ?? 0,
+                          activationBytes: activations.map { $0.offset + $0.reserved }.max() ?? 0)
+    }
+
+    /// Greedy placement, largest first, first fitting gap among buffers alive at the same time.
+    static func place(_ input: [MemoryPlan.Buffer]) -> [MemoryPlan.Buffer] {
+        var buffers = input
+        let order = buffers.indices.sorted { a, b in
+            buffers[a].reserved != buffers[b].reserved ? buffers[a].reserved > buffers[b].reserved : a < b
+        }
+        var placed: [Int] = []
+        for i in order {
+            let overlapping = placed.filter { buffers[$0].first <= buffers[i].last && buffers[i].first <= buffers[$0].last }
+                .sorted { buffers[$0].offset < buffers[$1].offset }
+            var candidate = 0
+            for j in overlapping {
+                if candidate + buffers[i].reserved <= buffers[j].offset { break }
+                candidate = max(candidate, buffers[j].offset + buffers[j].reserved)
+            }
+            buffers[i].offset = candidate
+            placed.append(i)
+        }
+        return buffers
+    }
+}

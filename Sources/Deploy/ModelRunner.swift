@@ -1,0 +1,130 @@
+import Emulator
+import Foundation
+import Graph
+import Kernels
+import Targets
+
+/// Builds a model's generated C deployment with the runner harness (kernels/harness/model_runner.c)
+/// and runs it — on an emulated board, or on the host — over a batch of samples: outputs, cycles per
+/// operator and per invoke, the arena's high-water mark and the stack the invokes used.
+public struct ModelRunner {
+    public let generator: CodeGenerator
+    public let toolchain: KernelToolchain
+    /// The generated deployment folder the firmware is built from (content-addressed cache).
+    public let directory: URL
+
+    public init(_ lowered: LoweredModel, toolchain: KernelToolchain, boards: [Board]) throws {
+        guard lowered.inputs.count == 1, lowered.outputs.count == 1 else {
+            throw DeployError("micronas runs models with one input and one output; this one has \(lowered.inputs.count) and \(lowered.outputs.count)")
+        }
+        generator = CodeGenerator(lowered)
+        self.toolchain = toolchain
+        var hash = FNV1a()
+        hash.add(generator.source()); hash.add(generator.header())
+        directory = toolchain.cacheDirectory.appendingPathComponent("models/\(String(hash.value, radix: 16))")
+        if !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Makefile").path) {
+            // Written to a temporary folder and renamed, so an interrupted export never leaves half a folder.
+            let temporary = toolchain.cacheDirectory.appendingPathComponent("models/.tmp-\(getpid())-\(UUID().uuidString)")
+            try generator.write(to: temporary, kernelsDirectory: toolchain.kernelsDirectory, boards: boards)
+            try? FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if rename(temporary.path, directory.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
+        }
+    }
+
+    private var sources: [URL] {
+        [toolchain.harnessDirectory.appendingPathComponent("model_runner.c"), directory.appendingPathComponent("micronas_model.c")]
+            + generator.kernelSources.map { directory.appendingPathComponent("kernels/\($0)") }
+    }
+    private var headers: [URL] {
+        [directory.appendingPathComponent("micronas_model.h")]
+            + ((try? FileManager.default.contentsOfDirectory(at: directory.appendingPathComponent("kernels"), includingPropertiesForKeys: nil)) ?? [])
+                .filter { $0.pathExtension == "h" }.sorted { $0.path < $1.path }
+    }
+
+    public func firmware(board: Board) throws -> URL {
+        try toolchain.firmware(name: "model", sources: sources, includes: [directory, directory.appendingPathComponent("kernels")],
+                               headers: headers, board: board, defines: ["MICRONAS_PROFILE"])
+    }
+
+    public func hostProgram() throws -> URL {
+        try toolchain.hostProgram(name: "model", sources: sources, includes: [directory, directory.appendingPathComponent("kernels")],
+                                  headers: headers, defines: ["MICRONAS_PROFILE"])
+    }
+
+    public struct Result: Sendable {
+        /// Per sample: the output bytes, cycles per op, cycles of the whole invoke.
+        public var outputs: [[UInt8]]
+        public var opCycles: [[UInt32]]
+        public var invokeCycles: [UInt32]
+        public var arenaHighWater: Int
+        public var stackBytes: Int
+        /// The emulator's statistics for the whole run (nil on the host).
+        public var run: RunResult?
+    }
+
+    func stream(_ samples: [[UInt8]], warm: Bool) throws -> [UInt8] {
+        var bytes = Array("MNM1".utf8)
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        u32(warm ? 1 : 0)
+        u32(UInt32(samples.count))
+        for (i, s) in samples.enumerated() {
+            guard s.count == generator.inputBytes else {
+                throw DeployError("sample \(i) has \(s.count) bytes; the model's input needs \(generator.inputBytes)")
+            }
+            bytes += s
+        }
+        return bytes
+    }
+
+    func decode(_ out: [UInt8], samples: Int) throws -> Result {
+        var i = 0
+        func u32() throws -> UInt32 {
+            guard i + 4 <= out.count else { throw DeployError("model runner output is truncated at byte \(i) of \(out.count)") }
+            defer { i += 4 }
+            return UInt32(out[i]) | UInt32(out[i + 1]) << 8 | UInt32(out[i + 2]) << 16 | UInt32(out[i + 3]) << 24
+        }
+        guard out.count >= 8, Array(out[0..<4]) == Array("MNR1".utf8) else { throw DeployError("model runner output does not start with MNR1") }
+        i = 4
+        let ops = Int(try u32())
+        var result = Result(outputs: [], opCycles: [], invokeCycles: [], arenaHighWater: 0, stackBytes: 0, run: nil)
+        let padded = (generator.outputBytes + 3) / 4 * 4
+        for _ in 0..<samples {
+            guard i + padded <= out.count else { throw DeployError("model runner output is truncated at byte \(i) of \(out.count)") }
+            result.outputs.append(Array(out[i..<(i + generator.outputBytes)]))
+            i += padded
+            result.opCycles.append(try (0..<ops).map { _ in try u32() })
+            result.invokeCycles.append(try u32())
+        }
+        result.arenaHighWater = Int(try u32())
+        result.stackBytes = Int(try u32())
+        return result
+    }
+
+    /// Runs `samples` (each `inputBytes` long) on the emulated `board`. `warm`: each sample runs once
+    /// untimed first (caches and flash prefetch warm, as in a steady-state loop on the board).
+    public func runEmulated(board: Board, samples: [[UInt8]], warm: Bool = true, maxInstructions: UInt64 = 50_000_000_000) throws -> Result {
+        let image = try ELFImage(path: try firmware(board: board).path)
+        let run = try Machine(board: board, image: image).runToSuccess(RunOptions(maxInstructions: maxInstructions, stdin: try stream(samples, warm: warm)))
+        var r = try decode(run.stdout, samples: samples.count)
+        r.run = run
+        return r
+    }
+
+    public func runHost(samples: [[UInt8]]) throws -> Result {
+        let r = try KernelToolchain.runProgram(try hostProgram(), stdin: try stream(samples, warm: false))
+        guard r.status == 0 else { throw DeployError("host model runner exited \(r.status): \(r.output)") }
+        return try decode(r.stdout, samples: samples.count)
+    }
+
+    /// Flash (text, rodata and .data's initial values) and static RAM (.data + .bss) of a built image.
+    public static func imageSizes(_ image: ELFImage, board: Board) -> (flash: Int, staticRAM: Int) {
+        let flash = image.segments.filter { board.region(containing: $0.address)?.kind == .flash }.reduce(0) { $0 + $1.data.count }
+        func sym(_ n: String) -> Int { Int(image.symbol(named: n)?.address ?? 0) }
+        return (flash, (sym("_edata") - sym("_sdata")) + (sym("__bss_end__") - sym("__bss_start__")))
+    }
+}
+
+public struct DeployError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
