@@ -10,7 +10,7 @@ SWIFT_BUILD_FLAGS ?=
 DEMO_BOARD ?= nucleo-l552ze-q
 BIN := .build/release/micronas
 
-.PHONY: setup build release test demo bench-emulator bench-kernels clean
+.PHONY: setup build release test demo bench-emulator bench-kernels verify-deploy profile-fixtures clean
 
 ## setup: install system packages (only the missing ones) and the Python verification venv. Idempotent.
 setup:
@@ -38,12 +38,15 @@ test: setup
 	swift build --build-tests
 	swift test --skip-build --disable-swift-testing
 
-## demo: setup + the main job (for now: list the boards, run a compiled program on the emulated Cortex-M33).
+## demo: setup + the main job (for now: the boards, a compiled program on the emulated Cortex-M33, and a
+## converter-written HAR model profiled per operator on it; the search issue replaces this).
 demo: release
 	$(BIN) targets
 	@echo
 	$(MAKE) -s -C kernels/harness BOARD=$(DEMO_BOARD) OUT=$(CURDIR)/.build/demo/hello.elf
 	$(BIN) emulate --target $(DEMO_BOARD) .build/demo/hello.elf
+	@echo
+	$(BIN) profile --target $(DEMO_BOARD) Tests/DeployTests/Fixtures/har_cnn_int8.tflite
 
 ## bench-emulator: emulated MIPS with cycle accounting vs raw Unicorn on the same program.
 bench-emulator: release
@@ -55,6 +58,16 @@ bench-kernels: release
 	$(BIN) kernels bench --target cortex-m4
 	$(BIN) kernels bench --target cortex-m33
 	$(BIN) kernels bench --target cortex-m7
+
+## verify-deploy: 250 random int8 models bit for bit across micronas run (emulated), the host build, LiteRT and TFLM.
+verify-deploy: setup
+	swift build --build-tests
+	MICRONAS_RANDOM_MODELS=250 swift test --skip-build --disable-swift-testing --filter ExternalInterpreterTests
+
+## profile-fixtures: micronas profile of the converter-written fixture models on the three boards.
+profile-fixtures: release
+	@for m in Tests/DeployTests/Fixtures/*.tflite; do for t in cortex-m4 cortex-m33 cortex-m7; do \
+	  $(BIN) profile --target $$t $$m || exit 1; echo; done; done
 
 clean:
 	rm -rf .build .build-* kernels/harness/build

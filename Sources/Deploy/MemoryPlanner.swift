@@ -2,9 +2,10 @@ import Graph
 
 /// Where every activation tensor and kernel scratch buffer lives in the arena, planned the way
 /// TensorFlow Lite Micro's GreedyMemoryPlanner plans it: sizes rounded up to 16 bytes; buffers sorted
-/// by size, largest first (a stable sort, so equal sizes keep tensor order: inputs, node outputs,
-/// then scratch buffers); each placed at the lowest offset where it overlaps no already placed
-/// buffer that is alive at the same time. A buffer lives from the op that writes it (graph inputs:
+/// by size, largest first — equal sizes in *reverse* buffer order (TFLM fills its sort array from
+/// the tail, then bubble-sorts stably; buffer order is tensor order — inputs, node outputs — then
+/// scratch buffers; a model read from a .tflite keeps the file's tensor order); each placed at the lowest offset where it overlaps no already placed buffer
+/// that is alive at the same time. A buffer lives from the op that writes it (graph inputs:
 /// op 0) to the last op that reads it (graph outputs: the last op).
 public struct MemoryPlan: Sendable, Codable, Equatable {
     public struct Buffer: Sendable, Codable, Equatable {
@@ -33,17 +34,31 @@ public struct MemoryPlan: Sendable, Codable, Equatable {
 }
 
 public enum MemoryPlanner {
-    /// Scratch bytes the C kernel of `call` needs (the `mn_*_scratch_bytes` functions of
-    /// kernels/src; the generated code checks them at start-up).
-    public static func scratchBytes(_ call: LoweredOp.Call) -> Int {
-        switch call {
-        case let .conv(input, filter, _, _, _): return 2 * 2 * filter.h * filter.w * input.c
-        case let .fullyConnected(depth, _, _, _): return 2 * 2 * depth
-        default: return 0
+    /// Whose kernels' scratch buffers to plan.
+    public enum Kernels: Sendable {
+        /// micronas' C kernels (the generated code's arena).
+        case micronas
+        /// TFLM's reference kernels: int8 MEAN asks for three arena scratch buffers — an int32
+        /// accumulator per output element, an int per input dimension (iterator), an int per axis
+        /// (resolved axes), in that order (reduce_common.cc, RequestScratchBufferInArena); no other
+        /// supported op asks for any. Planning with these reproduces TFLM's own non-persistent arena
+        /// ("head") byte for byte (ExternalInterpreterTests).
+        case tflmReference
+    }
+
+    /// Scratch buffers (bytes each, in request order) the kernel of `call` needs. For micronas' C
+    /// kernels, the `mn_*_scratch_bytes` functions of kernels/src (the generated code checks them at
+    /// start-up).
+    public static func scratchBytes(_ call: LoweredOp.Call, kernels: Kernels = .micronas) -> [Int] {
+        switch (kernels, call) {
+        case let (.micronas, .conv(input, filter, _, _, _)): return [2 * 2 * filter.h * filter.w * input.c]
+        case let (.micronas, .fullyConnected(depth, _, _, _)): return [2 * 2 * depth]
+        case let (.tflmReference, .mean(input, _)): return [4 * input.n * input.c, 4 * 4, 4 * 2]
+        default: return []
         }
     }
 
-    public static func plan(_ lowered: LoweredModel) -> MemoryPlan {
+    public static func plan(_ lowered: LoweredModel, kernels: Kernels = .micronas) -> MemoryPlan {
         let lastOp = max(0, lowered.ops.count - 1)
         var order: [String] = lowered.inputs
         var first: [String: Int] = [:], last: [String: Int] = [:]
@@ -55,14 +70,18 @@ public enum MemoryPlanner {
             last[op.output] = max(last[op.output] ?? op.index, op.index)
         }
         for o in lowered.outputs { last[o] = lastOp }
+        if let fileOrder = lowered.model.tensorOrder {
+            let rank = Dictionary(fileOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+            order = order.enumerated().sorted { (rank[$0.element] ?? fileOrder.count + $0.offset, $0.offset) < (rank[$1.element] ?? fileOrder.count + $1.offset, $1.offset) }
+                .map(\.element)
+        }
         func rounded(_ n: Int) -> Int { (n + MemoryPlan.alignment - 1) / MemoryPlan.alignment * MemoryPlan.alignment }
         var buffers = order.map { name in
             MemoryPlan.Buffer(name: name, kind: .activation, bytes: lowered.byteSize(name), reserved: rounded(lowered.byteSize(name)),
                               first: first[name]!, last: last[name]!, offset: 0)
         }
         for op in lowered.ops {
-            let n = scratchBytes(op.call)
-            if n > 0 {
+            for n in scratchBytes(op.call, kernels: kernels) where n > 0 {
                 buffers.append(MemoryPlan.Buffer(name: "\(op.node.name)/scratch", kind: .scratch, bytes: n, reserved: rounded(n),
                                                  first: op.index, last: op.index, offset: 0))
             }
@@ -77,7 +96,7 @@ public enum MemoryPlanner {
     static func place(_ input: [MemoryPlan.Buffer]) -> [MemoryPlan.Buffer] {
         var buffers = input
         let order = buffers.indices.sorted { a, b in
-            buffers[a].reserved != buffers[b].reserved ? buffers[a].reserved > buffers[b].reserved : a < b
+            buffers[a].reserved != buffers[b].reserved ? buffers[a].reserved > buffers[b].reserved : a > b
         }
         var placed: [Int] = []
         for i in order {

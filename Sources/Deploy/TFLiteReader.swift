@@ -310,8 +310,9 @@ public enum TFLiteReader {
             }
             let outputs = try (sg.int32s(2, "outputs") ?? []).map { valueName(try tensorIndex($0, "subgraph output")) }
             let name = try sg.string(4, "name")
+            let order = valueNames.sorted { $0.key < $1.key }.map(\.value) + nodes.map(\.name).filter { $0.hasSuffix("#flat") }
             let model = QuantizedModel(graph: Graph(name: name, inputs: graphInputs, nodes: nodes, outputs: outputs),
-                                       values: values, weights: weights)
+                                       values: values, weights: weights, tensorOrder: order)
             do { try model.validate() } catch let e as GraphError { throw TFLiteError("model is not runnable: \(e)") }
             return model
         }

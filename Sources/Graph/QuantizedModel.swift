@@ -10,9 +10,15 @@ public struct QuantizedModel: Codable, Sendable, Equatable {
     public var values: [String: ValueQuantization]
     /// Filter and bias of each conv2d / depthwise_conv2d / dense node, by node name.
     public var weights: [String: NodeWeights]
+    /// For a model read from a `.tflite`: its activation values in the file's tensor order. TFLM's
+    /// planner breaks ties between equal-size buffers by that order, so the memory planner follows it
+    /// to reproduce TFLM's arena; nil means graph order (inputs, then node outputs).
+    public var tensorOrder: [String]?
 
-    public init(graph: Graph, values: [String: ValueQuantization], weights: [String: NodeWeights]) {
-        (self.graph, self.values, self.weights) = (graph, values, weights)
+    enum CodingKeys: String, CodingKey { case graph, values, weights, tensorOrder = "tensor_order" }
+
+    public init(graph: Graph, values: [String: ValueQuantization], weights: [String: NodeWeights], tensorOrder: [String]? = nil) {
+        (self.graph, self.values, self.weights, self.tensorOrder) = (graph, values, weights, tensorOrder)
     }
 }
 

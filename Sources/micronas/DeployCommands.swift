@@ -184,6 +184,7 @@ struct ProfileCommand: ParsableCommand {
                     "ops": ops.map { ["index": $0.0.index, "op": $0.0.opName, "name": $0.0.node.name, "cycles": $0.1, "ms": t.ms($0.1), "macs": $0.2] },
                     "total_cycles": total, "total_ms": t.ms(total),
                     "arena_bytes_planned": plan.arenaBytes, "arena_activation_bytes_planned": plan.activationBytes,
+                    "arena_bytes_tflm_planned": MemoryPlanner.plan(t.lowered, kernels: .tflmReference).arenaBytes,
                     "arena_bytes_measured": r.arenaHighWater, "stack_bytes": r.stackBytes,
                     "flash_bytes": t.flashBytes, "static_ram_bytes": t.staticRAMBytes,
                 ]))
@@ -197,7 +198,8 @@ struct ProfileCommand: ParsableCommand {
                           + right(String(format: "%.3f", t.ms(cycles)), 10) + right(macs > 0 ? String(format: "%.2f", cycles / Double(macs)) : "-", 9))
                 }
                 print(pad("total (invoke)", 48) + right(String(format: "%.0f", total), 11) + right(String(format: "%.3f", t.ms(total)), 10))
-                print("arena: \(plan.arenaBytes) B planned (\(plan.activationBytes) B activations), \(r.arenaHighWater) B measured; stack \(r.stackBytes) B; flash \(t.flashBytes) B")
+                print("arena: \(plan.arenaBytes) B planned (\(plan.activationBytes) B activations; TFLM's reference kernels would need \(MemoryPlanner.plan(t.lowered, kernels: .tflmReference).arenaBytes) B), \(r.arenaHighWater) B measured")
+                print("stack: \(r.stackBytes) B used by invoke; flash: \(t.flashBytes) B (text + rodata + data init); static RAM: \(t.staticRAMBytes) B")
             }
         }
     }

@@ -69,37 +69,20 @@ final class TFLiteFormatTests: XCTestCase {
         XCTAssertEqual(Fixtures.errorMessage { try TFLiteReader.decode(bytes) }, "not a TFLite file: file identifier 'ABCD', expected 'TFL3'")
     }
 
-    /// A model by hand: input int8 [1, 4] → one operator with the given builtin code and a filter tensor.
-    private func handMadeModel(builtin: Int32, filterType: Int8 = 9) -> [UInt8] {
-        let quant = FBField.object(.table([nil, nil, .object(.floats([0.1])), .object(.int64s([0])), nil, nil, .i32(0)]))
-        let tensors: [FBObject] = [
-            .table([.object(.int32s([1, 4])), .i8(9), .u32(0), .object(.string("x")), quant]),
-            .table([.object(.int32s([2, 4])), .i8(filterType), .u32(1), .object(.string("w")), quant]),
-            .table([.object(.int32s([1, 2])), .i8(9), .u32(0), .object(.string("y")), quant]),
-        ]
-        let op = FBObject.table([.u32(0), .object(.int32s([0, 1, -1])), .object(.int32s([2])), .u8(8), .object(.table([.i8(0)]))])
-        let subgraph = FBObject.table([.object(.tables(tensors)), .object(.int32s([0])), .object(.int32s([2])), .object(.tables([op]))])
-        let weightBytes = filterType == 0 ? 32 : 8
-        let root = FBObject.table([.u32(3), .object(.tables([.table([.i8(Int8(min(builtin, 127))), nil, .i32(1), .i32(builtin)])])),
-                                   .object(.tables([subgraph])), nil,
-                                   .object(.tables([.table([]), .table([.object(.bytes([UInt8](repeating: 1, count: weightBytes), align: 16))])]))])
-        return FlatBufferEncoder.encode(root: root, identifier: "TFL3")
-    }
-
     func testHandMadeFullyConnectedReads() throws {
-        let model = try TFLiteReader.decode(handMadeModel(builtin: 9))
+        let model = try TFLiteReader.decode(HandMadeModels.singleOperator(builtin: 9))
         XCTAssertEqual(model.graph.nodes.map(\.op), [.dense])
     }
 
     func testUnsupportedOperatorIsNamed() {
-        XCTAssertEqual(Fixtures.errorMessage { try TFLiteReader.decode(self.handMadeModel(builtin: 14)) },
+        XCTAssertEqual(Fixtures.errorMessage { try TFLiteReader.decode(HandMadeModels.singleOperator(builtin: 14)) },
                        "unsupported operator LOGISTIC (builtin code 14) at operator 0")
-        XCTAssertEqual(Fixtures.errorMessage { try TFLiteReader.decode(self.handMadeModel(builtin: 150)) },
+        XCTAssertEqual(Fixtures.errorMessage { try TFLiteReader.decode(HandMadeModels.singleOperator(builtin: 150)) },
                        "unsupported operator GELU (builtin code 150) at operator 0")
     }
 
     func testFloatWeightsAreRejected() {
-        XCTAssertEqual(Fixtures.errorMessage { try TFLiteReader.decode(self.handMadeModel(builtin: 9, filterType: 0)) },
+        XCTAssertEqual(Fixtures.errorMessage { try TFLiteReader.decode(HandMadeModels.singleOperator(builtin: 9, filterType: 0)) },
                        "FULLY_CONNECTED at operator 0: filter 'w' is FLOAT32; micronas needs int8 weights (float model where int8 is needed)")
     }
 }
