@@ -76,7 +76,9 @@ final class ExternalInterpreterTests: XCTestCase {
     /// Models the TensorFlow Lite converter wrote (Tests/DeployTests/Fixtures/SOURCES.md), read by
     /// `TFLiteReader` and run by the Swift reference, against LiteRT and TFLM on the original file.
     func testConverterModelsMatchLiteRTAndTFLM() throws {
-        for name in ["hello_world_int8", "har_cnn_int8", "residual_int8"] {
+        let catalog = try Fixtures.catalog()
+        let toolchain = KernelToolchain(catalog: catalog)
+        for (index, name) in ["hello_world_int8", "har_cnn_int8", "residual_int8"].enumerated() {
             let url = Fixtures.root.appendingPathComponent("Tests/DeployTests/Fixtures/\(name).tflite")
             let bytes = [UInt8](try Data(contentsOf: url))
             let lowered = try LoweredModel(try TFLiteReader.decode(bytes))
@@ -87,6 +89,12 @@ final class ExternalInterpreterTests: XCTestCase {
             XCTAssertEqual(litertReference, external.litert.data, "\(name) vs LiteRT: \(ExternalInterpreters.firstDifference(litertReference, external.litert.data))")
             XCTAssertEqual(reference, external.tflm.data, "\(name) vs TFLM: \(ExternalInterpreters.firstDifference(reference, external.tflm.data))")
             XCTAssertEqual(MemoryPlanner.plan(lowered, kernels: .tflmReference).arenaBytes, external.arena["tflm_arena_head"], "\(name): TFLM-style plan")
+            // What `micronas run` executes — the generated C on an emulated board — straight against LiteRT's file.
+            let board = catalog.boards[index % catalog.boards.count]
+            let per = lowered.byteSize(lowered.inputs[0])
+            let samples = (0..<input.shape[0]).map { Array(input.data[($0 * per)..<(($0 + 1) * per)]) }
+            let emulated = try ModelRunner(lowered, toolchain: toolchain, boards: catalog.boards).runEmulated(board: board, samples: samples)
+            XCTAssertEqual(emulated.outputs.flatMap { $0 }, external.litert.data, "\(name) on \(board.name) vs LiteRT")
         }
     }
 }

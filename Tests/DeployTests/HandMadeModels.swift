@@ -3,10 +3,10 @@
 /// `.tflite` files made by hand with the FlatBuffer encoder, for what no writer would produce.
 enum HandMadeModels {
     /// A model by hand: input int8 [1, 4] → one operator with the given builtin code and a filter tensor.
-    static func singleOperator(builtin: Int32, filterType: Int8 = 9) -> [UInt8] {
+    static func singleOperator(builtin: Int32, filterType: Int8 = 9, activationType: Int8 = 9) -> [UInt8] {
         let quant = FBField.object(.table([nil, nil, .object(.floats([0.1])), .object(.int64s([0])), nil, nil, .i32(0)]))
         let tensors: [FBObject] = [
-            .table([.object(.int32s([1, 4])), .i8(9), .u32(0), .object(.string("x")), quant]),
+            .table([.object(.int32s([1, 4])), .i8(activationType), .u32(0), .object(.string("x")), quant]),
             .table([.object(.int32s([2, 4])), .i8(filterType), .u32(1), .object(.string("w")), quant]),
             .table([.object(.int32s([1, 2])), .i8(9), .u32(0), .object(.string("y")), quant]),
         ]

@@ -81,6 +81,11 @@ final class TFLiteFormatTests: XCTestCase {
                        "unsupported operator GELU (builtin code 150) at operator 0")
     }
 
+    func testUnsupportedTensorTypeIsNamed() {
+        XCTAssertEqual(Fixtures.errorMessage { try TFLiteReader.decode(HandMadeModels.singleOperator(builtin: 9, activationType: 3)) },
+                       "model input: tensor 'x' has type UINT8; micronas runs int8 models (float32 only at QUANTIZE/DEQUANTIZE edges)")
+    }
+
     func testFloatWeightsAreRejected() {
         XCTAssertEqual(Fixtures.errorMessage { try TFLiteReader.decode(HandMadeModels.singleOperator(builtin: 9, filterType: 0)) },
                        "FULLY_CONNECTED at operator 0: filter 'w' is FLOAT32; micronas needs int8 weights (float model where int8 is needed)")
