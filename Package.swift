@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "Graph", targets: ["Graph"]),
         .library(name: "Deploy", targets: ["Deploy"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,11 +39,15 @@ let package = Package(
         /// C code generator, firmware build and emulated runs.
         .target(name: "Deploy", dependencies: ["Graph", "Quant", "Kernels", "Targets", "Emulator"]),
 
+        /// Time-series window datasets: UCI-HAR from the HAPT recordings, the official UCI-HAR archive,
+        /// user CSV/NPY data; windowing, subject-wise splits, normalization.
+        .target(name: "Datasets"),
+
         /// The command-line tool: parses arguments, calls library code, formats output.
         .executableTarget(
             name: "micronas",
             dependencies: [
-                "Targets", "Emulator", "Quant", "Kernels", "Graph", "Deploy",
+                "Targets", "Emulator", "Quant", "Kernels", "Graph", "Deploy", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,8 +67,9 @@ let package = Package(
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "TestSupport"]),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Targets", "TestSupport"]),
         .testTarget(name: "QuantTests", dependencies: ["Quant"]),
-        .testTarget(name: "DeployTests", dependencies: ["Deploy", "Graph", "Kernels", "Quant", "Emulator", "Targets", "TestSupport"],
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "Graph", "Kernels", "Quant", "Emulator", "Targets", "Datasets", "TestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "TestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Deploy
+import Datasets
 import Emulator
 import Foundation
 import Graph
@@ -101,7 +102,7 @@ struct RunCommand: ParsableCommand {
             let isFloatIn = t.lowered.model.values[inName]!.type.isFloat
             let array = try NPYArray(contentsOf: URL(fileURLWithPath: input))
             guard array.dtype == (isFloatIn ? .float32 : .int8) else {
-                throw DeployError("\(input): dtype \(array.dtype == .int8 ? "int8" : "float32"), the model input '\(inName)' is \(isFloatIn ? "float32" : "int8")")
+                throw DeployError("\(input): dtype \(array.dtype.name), the model input '\(inName)' is \(isFloatIn ? "float32" : "int8")")
             }
             let batched: Bool
             if array.shape == inShape { batched = false } else if array.shape.count == inShape.count + 1 && Array(array.shape.dropFirst()) == inShape {

@@ -1,3 +1,4 @@
+import Datasets
 @testable import Deploy
 import Foundation
 import Graph

@@ -1,3 +1,4 @@
+import Datasets
 import Deploy
 import Foundation
 import Graph

@@ -1,4 +1,5 @@
 import Deploy
+import Datasets
 import Foundation
 import Kernels
 import TestSupport

@@ -1,0 +1,122 @@
+import Foundation
+
+/// Where datasets live (`$MICRONAS_CACHE/datasets`, default `~/.cache/micronas/datasets`) and how a
+/// name or a path becomes windows. Everything written goes to a temporary name first and is renamed,
+/// so an interrupted fetch or prepare leaves no half-written dataset.
+public struct DatasetStore: Sendable {
+    public let root: URL
+
+    public init(root: URL? = nil) {
+        if let root { self.root = root; return }
+        let env = ProcessInfo.processInfo.environment
+        let base = env["MICRONAS_CACHE"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: env["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")).appendingPathComponent("micronas")
+        self.root = base.appendingPathComponent("datasets")
+    }
+
+    public static let names = ["uci-har"]
+
+    public func directory(_ name: String) -> URL { root.appendingPathComponent(name) }
+
+    /// Runs the fetch script (`scripts/fetch_hapt.py` with the project's Python) into the cache;
+    /// returns its JSON summary line.
+    public func fetchUCIHAR(python: URL, script: URL) throws -> String {
+        let dir = directory("uci-har")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let p = Process()
+        p.executableURL = python
+        p.arguments = [script.path, dir.path]
+        let out = Pipe(), err = Pipe()
+        (p.standardOutput, p.standardError) = (out, err)
+        do { try p.run() } catch { throw DatasetError(file: python.path, "cannot run Python (\(error)); run `make setup`") }
+        nonisolated(unsafe) var o = Data(), e = Data()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { o = out.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { e = err.fileHandleForReading.readDataToEndOfFile() }
+        p.waitUntilExit()
+        group.wait()
+        guard p.terminationStatus == 0 else {
+            let message = String(decoding: e, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "exit \(p.terminationStatus)"
+            throw DatasetError(message)
+        }
+        return String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// UCI-HAR windows from the fetched HAPT recordings, cached per window option set.
+    public func uciHAR(_ options: HAPT.WindowOptions = HAPT.WindowOptions()) throws -> RawWindows {
+        let dir = directory("uci-har")
+        let raw = dir.appendingPathComponent("RawData")
+        guard FileManager.default.fileExists(atPath: raw.appendingPathComponent("labels.txt").path) else {
+            throw DatasetError("uci-har is not fetched (no \(raw.path)); run `micronas dataset fetch uci-har`")
+        }
+        let key = "windows-\(options.length)-\(options.step)-\(options.channels.rawValue)ch\(options.transitions ? "-transitions" : "")"
+        let cached = dir.appendingPathComponent(key)
+        if let w = try? Self.load(cached) { return w }
+        let windows = try HAPT.windows(try HAPT.read(raw), options: options)
+        try Self.save(windows, to: cached)
+        return windows
+    }
+
+    /// Windows from a name (`uci-har`) or a path: a HAPT RawData folder (or its parent), an official
+    /// UCI-HAR archive (the folder holding train/ and test/, or its parent), a folder of CSV files or of
+    /// X.npy / y.npy / subjects.npy.
+    public func windows(_ nameOrPath: String, options: HAPT.WindowOptions = HAPT.WindowOptions()) throws -> RawWindows {
+        if nameOrPath == "uci-har" { return try uciHAR(options) }
+        let url = URL(fileURLWithPath: nameOrPath)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
+            throw DatasetError("unknown dataset '\(nameOrPath)': not a known name (\(Self.names.joined(separator: ", "))) and no such path")
+        }
+        guard isDir.boolValue else { throw DatasetError(file: url.path, "a dataset is a directory") }
+        let fm = FileManager.default
+        func has(_ p: String) -> Bool { fm.fileExists(atPath: url.appendingPathComponent(p).path) }
+        if has("labels.txt") { return try HAPT.windows(try HAPT.read(url), options: options, name: url.lastPathComponent) }
+        if has("RawData/labels.txt") { return try HAPT.windows(try HAPT.read(url.appendingPathComponent("RawData")), options: options, name: url.lastPathComponent) }
+        if has("train/y_train.txt") { return try UCIHARArchive.read(url) }
+        if has("UCI HAR Dataset/train/y_train.txt") { return try UCIHARArchive.read(url.appendingPathComponent("UCI HAR Dataset")) }
+        if has("X.npy") { return try UserData.readNPY(url) }
+        if ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).contains(where: { $0.lowercased().hasSuffix(".csv") }) {
+            return try UserData.readCSV(url, length: options.length, step: options.step)
+        }
+        throw DatasetError(file: url.path, "not a dataset: no labels.txt (HAPT RawData), train/y_train.txt (UCI-HAR archive), X.npy or .csv files")
+    }
+
+    /// Writes the default split of a dataset (its subjects and the training mean/std per channel) next
+    /// to its windows, so deploy and evaluation apply the transform training used.
+    public func saveDefaultSplit(_ d: WindowDataset, name: String) throws {
+        var object: [String: Any] = ["channels": d.channels, "mean": d.mean.map(Double.init), "std": d.std.map(Double.init)]
+        if case let .subject(test, val) = d.splitMethod { object["test_subjects"] = test.map(Int.init); object["val_subjects"] = val.map(Int.init) }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+        try data.write(to: directory(name).appendingPathComponent("split-default.json"), options: .atomic)
+    }
+
+    // MARK: - Cached windows: X.npy (float32 N×T×S), y.npy, subjects.npy, meta.json
+
+    struct Meta: Codable { var name: String; var channels: [String]; var classes: [String]; var notes: String }
+
+    public static func save(_ w: RawWindows, to directory: URL) throws {
+        let fm = FileManager.default
+        let tmp = directory.deletingLastPathComponent().appendingPathComponent(".\(directory.lastPathComponent).tmp-\(getpid())")
+        try? fm.removeItem(at: tmp)
+        try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
+        try NPYArray(float32: w.x, shape: [w.count, w.length, w.channels.count]).write(to: tmp.appendingPathComponent("X.npy"))
+        try NPYArray(int32: w.y, shape: [w.count]).write(to: tmp.appendingPathComponent("y.npy"))
+        try NPYArray(int32: w.subjects, shape: [w.count]).write(to: tmp.appendingPathComponent("subjects.npy"))
+        try JSONEncoder().encode(Meta(name: w.name, channels: w.channels, classes: w.classes, notes: w.notes))
+            .write(to: tmp.appendingPathComponent("meta.json"))
+        try? fm.removeItem(at: directory)
+        try fm.moveItem(at: tmp, to: directory)
+    }
+
+    public static func load(_ directory: URL) throws -> RawWindows {
+        let meta = try JSONDecoder().decode(Meta.self, from: Data(contentsOf: directory.appendingPathComponent("meta.json")))
+        let X = try NPYArray(contentsOf: directory.appendingPathComponent("X.npy"))
+        let y = try NPYArray(contentsOf: directory.appendingPathComponent("y.npy")).doubles().map { Int32($0) }
+        let s = try NPYArray(contentsOf: directory.appendingPathComponent("subjects.npy")).doubles().map { Int32($0) }
+        guard X.shape.count == 3, X.shape[0] == y.count, y.count == s.count, X.shape[2] == meta.channels.count else {
+            throw DatasetError(file: directory.path, "cached windows are inconsistent; delete the folder to rebuild")
+        }
+        let x = X.data.withUnsafeBytes { raw in (0..<X.count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) } }
+        return RawWindows(name: meta.name, length: X.shape[1], channels: meta.channels, classes: meta.classes, x: x, y: y, subjects: s, notes: meta.notes)
+    }
+}
