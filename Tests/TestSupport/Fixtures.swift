@@ -54,6 +54,33 @@ public enum Fixtures {
         return String(decoding: o, as: UTF8.self)
     }
 
+    public struct Outcome { public var status: Int32; public var stdout: String; public var stderr: String }
+
+    /// Runs a program to completion, draining stdout and stderr concurrently; never throws on a failing status.
+    public static func capture(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                               in directory: URL? = nil) throws -> Outcome {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        p.currentDirectoryURL = directory ?? root
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        (p.standardOutput, p.standardError) = (out, err)
+        try p.run()
+        nonisolated(unsafe) var o = Data(), e = Data()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { o = out.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { e = err.fileHandleForReading.readDataToEndOfFile() }
+        p.waitUntilExit()
+        group.wait()
+        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// The built `micronas` next to the running test bundle.
+    public static var micronas: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("micronas").path
+    }
+
     /// Assembles a bare Thumb-2 program (no C library) linked with `.text` at `textAddress`,
     /// entry `start`. `cpu` is a -mcpu value.
     public static func assemble(_ source: String, cpu: String, textAddress: UInt64, fpu: Bool = false) throws -> String {
