@@ -41,7 +41,7 @@ let package = Package(
 
         /// Time-series window datasets: UCI-HAR from the HAPT recordings, the official UCI-HAR archive,
         /// user CSV/NPY data; windowing, subject-wise splits, normalization.
-        .target(name: "Datasets"),
+        .target(name: "Datasets", dependencies: ["CZlib"]),
 
         /// The command-line tool: parses arguments, calls library code, formats output.
         .executableTarget(
@@ -58,6 +58,8 @@ let package = Package(
                        providers: [.apt(["libunicorn-dev"])]),
         .systemLibrary(name: "CCapstone", pkgConfig: "capstone",
                        providers: [.apt(["libcapstone-dev"])]),
+        /// zlib (compressed MATLAB v5 files of the SkodaR dataset).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         /// Fixed-argument wrappers for Unicorn's variadic `uc_hook_add` and macro-only `uc_ctl_*`.
         .target(name: "CEmulatorShims", dependencies: ["CUnicorn"]),
 
@@ -69,7 +71,7 @@ let package = Package(
         .testTarget(name: "QuantTests", dependencies: ["Quant"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Graph", "Kernels", "Quant", "Emulator", "Targets", "Datasets", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "TestSupport"]),
     ]
 )

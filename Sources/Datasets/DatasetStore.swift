@@ -68,8 +68,8 @@ public struct DatasetStore: Sendable {
     }
 
     /// Windows from a name (`uci-har`) or a path: a HAPT RawData folder (or its parent), an official
-    /// UCI-HAR archive (the folder holding train/ and test/, or its parent), a folder of CSV files or of
-    /// X.npy / y.npy / subjects.npy.
+    /// UCI-HAR archive (the folder holding train/ and test/, or its parent), SkodaR (`right_classall_clean.mat`
+    /// or its folder), a folder of CSV files or of X.npy / y.npy / subjects.npy.
     public func windows(_ nameOrPath: String, options: HAPT.WindowOptions = HAPT.WindowOptions()) throws -> RawWindows {
         if nameOrPath == "uci-har" { return try uciHAR(options) }
         let url = URL(fileURLWithPath: nameOrPath)
@@ -77,7 +77,10 @@ public struct DatasetStore: Sendable {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
             throw DatasetError("unknown dataset '\(nameOrPath)': not a known name (\(Self.names.joined(separator: ", "))) and no such path")
         }
-        guard isDir.boolValue else { throw DatasetError(file: url.path, "a dataset is a directory") }
+        if !isDir.boolValue {
+            guard url.pathExtension.lowercased() == "mat" else { throw DatasetError(file: url.path, "a dataset is a directory or a SkodaR .mat file") }
+            return try Skoda.read(url, length: options.length, step: options.step)
+        }
         let fm = FileManager.default
         func has(_ p: String) -> Bool { fm.fileExists(atPath: url.appendingPathComponent(p).path) }
         if has("labels.txt") { return try HAPT.windows(try HAPT.read(url), options: options, name: url.lastPathComponent) }
@@ -85,6 +88,7 @@ public struct DatasetStore: Sendable {
         if has("train/y_train.txt") { return try UCIHARArchive.read(url) }
         if has("UCI HAR Dataset/train/y_train.txt") { return try UCIHARArchive.read(url.appendingPathComponent("UCI HAR Dataset")) }
         if has("X.npy") { return try UserData.readNPY(url) }
+        if has("right_classall_clean.mat") { return try Skoda.read(url.appendingPathComponent("right_classall_clean.mat"), length: options.length, step: options.step) }
         if ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).contains(where: { $0.lowercased().hasSuffix(".csv") }) {
             return try UserData.readCSV(url, length: options.length, step: options.step)
         }

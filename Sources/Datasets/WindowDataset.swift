@@ -30,6 +30,9 @@ public struct WindowDataset: Sendable {
         /// Windows shuffled into splits: overlapping windows of one recording land in different
         /// splits, so test accuracy is optimistic (only for comparison with published numbers).
         case randomWindow(seed: UInt64)
+        /// Windows in recording order: the first part trains, the next validates, the last tests
+        /// (single-subject data such as SkodaR); only the windows at the two boundaries overlap.
+        case temporal(val: Double, test: Double)
     }
 
     public var count: Int { y.count }
@@ -79,6 +82,8 @@ public enum SplitOptions: Sendable, Equatable {
     case subject(test: [Int32]?, val: [Int32]?, valCount: Int, seed: UInt64)
     /// Shuffled windows: `val` and `test` fractions.
     case randomWindow(val: Double, test: Double, seed: UInt64)
+    /// In order: the last `test` fraction tests, the `val` fraction before it validates.
+    case temporal(val: Double, test: Double)
 
     public static let uciHARTestSubjects: [Int32] = [2, 4, 9, 10, 12, 13, 18, 20, 24]
     public static let `default` = SplitOptions.subject(test: nil, val: nil, valCount: 4, seed: 1)
@@ -118,6 +123,13 @@ extension RawWindows {
                 if test.contains(subjects[i]) { split[i] = .test } else if val.contains(subjects[i]) { split[i] = .val }
             }
             method = .subject(test: test.sorted(), val: val.sorted())
+        case let .temporal(valFraction, testFraction):
+            guard valFraction >= 0, testFraction > 0, valFraction + testFraction < 1 else {
+                throw DatasetError("\(name): split fractions val \(valFraction), test \(testFraction) must be ≥ 0, > 0 and sum below 1")
+            }
+            let nTest = Int((Double(count) * testFraction).rounded()), nVal = Int((Double(count) * valFraction).rounded())
+            for i in 0..<count { split[i] = i >= count - nTest ? .test : (i >= count - nTest - nVal ? .val : .train) }
+            method = .temporal(val: valFraction, test: testFraction)
         case let .randomWindow(valFraction, testFraction, seed):
             guard valFraction >= 0, testFraction > 0, valFraction + testFraction < 1 else {
                 throw DatasetError("\(name): random split fractions val \(valFraction), test \(testFraction) must be ≥ 0, > 0 and sum below 1")

@@ -12,26 +12,27 @@ struct DatasetCommand: ParsableCommand {
 
 /// Window and split options shared by the dataset commands (and, later, train and search).
 struct DatasetOptions: ParsableArguments {
-    @Option(help: "Window length in samples (HAPT and CSV data).") var window = 128
+    @Option(help: "Window length in samples (default 128; 64 for SkodaR .mat files).") var window: Int?
     @Option(help: "Step between windows in samples (default: half the window, 50% overlap).") var step: Int?
     @Option(help: "HAPT channels: 9 (UCI-HAR: body_acc, body_gyro, total_acc) or 6 (raw acc, gyro).") var channels = "9"
     @Flag(help: "Also window HAPT's 6 postural transitions (12 classes).") var transitions = false
-    @Option(help: "Split: subject (whole subjects per split) or random (shuffled windows; leaks through overlap).") var split = "subject"
+    @Option(help: "Split: subject (whole subjects per split), temporal (in recording order: 70/10/20; single-subject data) or random (shuffled windows; leaks through overlap).") var split = "subject"
     @Option(help: "Test subjects, comma-separated (default: UCI-HAR's 2,4,9,10,12,13,18,20,24, or the archive's own test set).") var testSubjects: String?
     @Option(help: "Validation subjects, comma-separated (default: drawn with --seed from the rest).") var valSubjects: String?
     @Option(help: "Number of validation subjects to draw.") var valCount = 4
     @Option(help: "Seed of the validation draw / random split.") var seed: UInt64 = 1
 
     func validate() throws {
-        guard window >= 1 else { throw ValidationError("--window must be at least 1") }
+        if let w = window, w < 1 { throw ValidationError("--window must be at least 1") }
         if let s = step, s < 1 { throw ValidationError("--step must be at least 1") }
         guard HAPT.Channels(rawValue: channels) != nil else { throw ValidationError("--channels must be 9 or 6") }
-        guard ["subject", "random"].contains(split) else { throw ValidationError("--split must be subject or random") }
+        guard ["subject", "random", "temporal"].contains(split) else { throw ValidationError("--split must be subject, temporal or random") }
         guard valCount >= 0 else { throw ValidationError("--val-count must be ≥ 0") }
     }
 
-    var windowOptions: HAPT.WindowOptions {
-        HAPT.WindowOptions(length: window, step: step ?? max(1, window / 2), channels: HAPT.Channels(rawValue: channels)!, transitions: transitions)
+    func windowOptions(for source: String) -> HAPT.WindowOptions {
+        let length = window ?? (source.lowercased().hasSuffix(".mat") || FileManager.default.fileExists(atPath: source + "/right_classall_clean.mat") ? 64 : 128)
+        return HAPT.WindowOptions(length: length, step: step ?? max(1, length / 2), channels: HAPT.Channels(rawValue: channels)!, transitions: transitions)
     }
 
     func subjects(_ list: String?, _ flag: String) throws -> [Int32]? {
@@ -46,12 +47,13 @@ struct DatasetOptions: ParsableArguments {
     var splitOptions: SplitOptions {
         get throws {
             split == "random" ? .randomWindow(val: 0.1, test: 0.2, seed: seed)
+                : split == "temporal" ? .temporal(val: 0.1, test: 0.2)
                 : .subject(test: try subjects(testSubjects, "--test-subjects"), val: try subjects(valSubjects, "--val-subjects"), valCount: valCount, seed: seed)
         }
     }
 
     func load(_ nameOrPath: String) throws -> WindowDataset {
-        try DatasetStore().windows(nameOrPath, options: windowOptions).split(try splitOptions)
+        try DatasetStore().windows(nameOrPath, options: windowOptions(for: nameOrPath)).split(try splitOptions)
     }
 }
 
@@ -108,6 +110,7 @@ struct DatasetInfoCommand: ParsableCommand {
             switch d.splitMethod {
             case let .subject(test, val): method = ["kind": "subject", "test_subjects": test, "val_subjects": val]
             case let .randomWindow(seed): method = ["kind": "random-window", "seed": seed, "warning": "overlapping windows of one recording fall into different splits: test accuracy is optimistic"]
+            case let .temporal(val, test): method = ["kind": "temporal", "val_fraction": val, "test_fraction": test]
             }
             if json {
                 var splits: [String: Any] = [:]
