@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Graph", targets: ["Graph"]),
         .library(name: "Deploy", targets: ["Deploy"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,11 +44,14 @@ let package = Package(
         /// user CSV/NPY data; windowing, subject-wise splits, normalization.
         .target(name: "Datasets", dependencies: ["CZlib"]),
 
+        /// Float32 tensors with reverse-mode autodiff, BLAS-backed convolutions, optimizers; trains a `Graph`.
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "Graph", "Datasets"]),
+
         /// The command-line tool: parses arguments, calls library code, formats output.
         .executableTarget(
             name: "micronas",
             dependencies: [
-                "Targets", "Emulator", "Quant", "Kernels", "Graph", "Deploy", "Datasets",
+                "Targets", "Emulator", "Quant", "Kernels", "Graph", "Deploy", "Datasets", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +62,8 @@ let package = Package(
                        providers: [.apt(["libunicorn-dev"])]),
         .systemLibrary(name: "CCapstone", pkgConfig: "capstone",
                        providers: [.apt(["libcapstone-dev"])]),
+        /// OpenBLAS (sgemm for the training engine's convolutions and dense layers).
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         /// zlib (compressed MATLAB v5 files of the SkodaR dataset).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         /// Fixed-argument wrappers for Unicorn's variadic `uc_hook_add` and macro-only `uc_ctl_*`.
@@ -71,6 +77,7 @@ let package = Package(
         .testTarget(name: "QuantTests", dependencies: ["Quant"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Graph", "Kernels", "Quant", "Emulator", "Targets", "Datasets", "TestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Graph", "Datasets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "TestSupport"]),
     ]

@@ -173,11 +173,12 @@ extension RawWindows {
     }
 }
 
-/// SplitMix64 (seeded shuffles).
-struct SplitMix64 {
+/// SplitMix64: the seeded generator of dataset shuffles and of the training engine (initialisation,
+/// batch order, dropout, Gumbel noise).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

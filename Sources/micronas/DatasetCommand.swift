@@ -20,7 +20,7 @@ struct DatasetOptions: ParsableArguments {
     @Option(help: "Test subjects, comma-separated (default: UCI-HAR's 2,4,9,10,12,13,18,20,24, or the archive's own test set).") var testSubjects: String?
     @Option(help: "Validation subjects, comma-separated (default: drawn with --seed from the rest).") var valSubjects: String?
     @Option(help: "Number of validation subjects to draw.") var valCount = 4
-    @Option(help: "Seed of the validation draw / random split.") var seed: UInt64 = 1
+    @Option(help: "Seed of the validation draw / random split (and, for train, of initialisation, shuffling and dropout).") var seed: UInt64 = 1
 
     func validate() throws {
         if let w = window, w < 1 { throw ValidationError("--window must be at least 1") }

@@ -1,0 +1,150 @@
+/// 2-D convolution over NHWC tensors with HWIO filters, through im2col and one GEMM:
+/// cols[(n, y, x), (ky, kx, ci)] = x[n, y·sh − ph + ky, x·sw − pw + kx, ci] (0 outside),
+/// out = cols · W[(ky, kx, ci), co] + b. Backward: ∂W = colsᵀ · g, ∂cols = g · Wᵀ scattered back
+/// into ∂x (col2im), ∂b = Σ g.
+public struct ConvGeometry: Equatable, Sendable {
+    public var inputH, inputW, channels: Int
+    public var kernelH, kernelW: Int
+    public var strideH, strideW: Int
+    public var padTop, padLeft: Int
+    public var outputH, outputW: Int
+
+    /// `same`: output ⌈n/s⌉ and TFLite's padding (the odd pixel after); otherwise VALID.
+    public init(input: [Int], kernel: (Int, Int), stride: (Int, Int), same: Bool) {
+        (inputH, inputW, channels) = (input[1], input[2], input[3])
+        (kernelH, kernelW, strideH, strideW) = (kernel.0, kernel.1, stride.0, stride.1)
+        func out(_ n: Int, _ k: Int, _ s: Int) -> Int { same ? (n + s - 1) / s : max(0, (n - k + s) / s) }
+        outputH = out(inputH, kernelH, strideH)
+        outputW = out(inputW, kernelW, strideW)
+        padTop = same ? max(0, (outputH - 1) * strideH + kernelH - inputH) / 2 : 0
+        padLeft = same ? max(0, (outputW - 1) * strideW + kernelW - inputW) / 2 : 0
+    }
+
+    var patch: Int { kernelH * kernelW * channels }
+
+    func im2col(_ x: UnsafePointer<Float>, batch: Int, into cols: UnsafeMutablePointer<Float>) {
+        var row = 0
+        for n in 0..<batch {
+            let image = x + n * inputH * inputW * channels
+            for oy in 0..<outputH {
+                for ox in 0..<outputW {
+                    var dst = cols + row * patch
+                    for ky in 0..<kernelH {
+                        let iy = oy * strideH - padTop + ky
+                        for kx in 0..<kernelW {
+                            let ix = ox * strideW - padLeft + kx
+                            if iy >= 0 && iy < inputH && ix >= 0 && ix < inputW {
+                                dst.update(from: image + (iy * inputW + ix) * channels, count: channels)
+                            } else {
+                                dst.update(repeating: 0, count: channels)
+                            }
+                            dst += channels
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    func col2im(_ cols: UnsafePointer<Float>, batch: Int, into dx: UnsafeMutablePointer<Float>) {
+        var row = 0
+        for n in 0..<batch {
+            let image = dx + n * inputH * inputW * channels
+            for oy in 0..<outputH {
+                for ox in 0..<outputW {
+                    var src = cols + row * patch
+                    for ky in 0..<kernelH {
+                        let iy = oy * strideH - padTop + ky
+                        for kx in 0..<kernelW {
+                            let ix = ox * strideW - padLeft + kx
+                            if iy >= 0 && iy < inputH && ix >= 0 && ix < inputW {
+                                let d = image + (iy * inputW + ix) * channels
+                                for c in 0..<channels { d[c] += src[c] }
+                            }
+                            src += channels
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Convolution of NHWC `self` with HWIO `filter` ([kh, kw, cin, cout]) and optional `bias` [cout].
+    public func conv2d(_ filter: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), same: Bool = true) -> Tensor {
+        precondition(shape.count == 4 && filter.shape.count == 4 && filter.shape[2] == shape[3],
+                     "conv2d: input \(shape) and filter \(filter.shape) (HWIO) do not fit")
+        let geo = ConvGeometry(input: shape, kernel: (filter.shape[0], filter.shape[1]), stride: stride, same: same)
+        let n = shape[0], cout = filter.shape[3]
+        let rows = n * geo.outputH * geo.outputW
+        var cols = [Float](repeating: 0, count: rows * geo.patch)
+        data.withUnsafeBufferPointer { x in cols.withUnsafeMutableBufferPointer { c in geo.im2col(x.baseAddress!, batch: n, into: c.baseAddress!) } }
+        var out = [Float](repeating: 0, count: rows * cout)
+        if let b = bias { for r in 0..<rows { for co in 0..<cout { out[r * cout + co] = b.data[co] } } }
+        cols.withUnsafeBufferPointer { c in filter.data.withUnsafeBufferPointer { w in out.withUnsafeMutableBufferPointer { o in
+            gemm(false, false, m: rows, n: cout, k: geo.patch, c.baseAddress!, w.baseAddress!, o.baseAddress!, beta: bias == nil ? 0 : 1)
+        } } }
+        let parents = [self, filter] + (bias.map { [$0] } ?? [])
+        return Tensor(shape: [n, geo.outputH, geo.outputW, cout], data: out, parents: parents) { t in
+            let g = t.grad!
+            if filter.requiresGrad {
+                var dw = [Float](repeating: 0, count: filter.count)
+                cols.withUnsafeBufferPointer { c in g.withUnsafeBufferPointer { gp in dw.withUnsafeMutableBufferPointer { d in
+                    gemm(true, false, m: geo.patch, n: cout, k: rows, c.baseAddress!, gp.baseAddress!, d.baseAddress!)
+                } } }
+                filter.accumulate(dw)
+            }
+            if let b = bias, b.requiresGrad {
+                var db = [Float](repeating: 0, count: cout)
+                for r in 0..<rows { for co in 0..<cout { db[co] += g[r * cout + co] } }
+                b.accumulate(db)
+            }
+            if self.requiresGrad {
+                var dcols = [Float](repeating: 0, count: rows * geo.patch)
+                g.withUnsafeBufferPointer { gp in filter.data.withUnsafeBufferPointer { w in dcols.withUnsafeMutableBufferPointer { d in
+                    gemm(false, true, m: rows, n: geo.patch, k: cout, gp.baseAddress!, w.baseAddress!, d.baseAddress!)
+                } } }
+                var dx = [Float](repeating: 0, count: self.count)
+                dcols.withUnsafeBufferPointer { d in dx.withUnsafeMutableBufferPointer { x in geo.col2im(d.baseAddress!, batch: n, into: x.baseAddress!) } }
+                self.accumulate(dx)
+            }
+        }
+    }
+
+    /// Fully connected: self [N, D] (any trailing shape is flattened) · W [D, U] + b → [N, U].
+    public func dense(_ weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        let n = shape[0], d = count / n, u = weight.shape[1]
+        precondition(weight.shape[0] == d, "dense: input of \(d) features, weight \(weight.shape)")
+        var out = [Float](repeating: 0, count: n * u)
+        if let b = bias { for r in 0..<n { for k in 0..<u { out[r * u + k] = b.data[k] } } }
+        data.withUnsafeBufferPointer { x in weight.data.withUnsafeBufferPointer { w in out.withUnsafeMutableBufferPointer { o in
+            gemm(false, false, m: n, n: u, k: d, x.baseAddress!, w.baseAddress!, o.baseAddress!, beta: bias == nil ? 0 : 1)
+        } } }
+        let parents = [self, weight] + (bias.map { [$0] } ?? [])
+        return Tensor(shape: [n, u], data: out, parents: parents) { t in
+            let g = t.grad!
+            if weight.requiresGrad {
+                var dw = [Float](repeating: 0, count: weight.count)
+                self.data.withUnsafeBufferPointer { x in g.withUnsafeBufferPointer { gp in dw.withUnsafeMutableBufferPointer { dd in
+                    gemm(true, false, m: d, n: u, k: n, x.baseAddress!, gp.baseAddress!, dd.baseAddress!)
+                } } }
+                weight.accumulate(dw)
+            }
+            if let b = bias, b.requiresGrad {
+                var db = [Float](repeating: 0, count: u)
+                for r in 0..<n { for k in 0..<u { db[k] += g[r * u + k] } }
+                b.accumulate(db)
+            }
+            if self.requiresGrad {
+                var dx = [Float](repeating: 0, count: self.count)
+                g.withUnsafeBufferPointer { gp in weight.data.withUnsafeBufferPointer { w in dx.withUnsafeMutableBufferPointer { xx in
+                    gemm(false, true, m: n, n: d, k: u, gp.baseAddress!, w.baseAddress!, xx.baseAddress!)
+                } } }
+                self.accumulate(dx)
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Graph
+import Tensor
+import Datasets
+import XCTest
+
+/// Every op's backward against central finite differences of its forward (in Double, on the float
+/// tensor's values), and a whole small network.
+final class GradientTests: XCTestCase {
+    var g = SplitMixGenerator(seed: 42)
+
+    func random(_ shape: [Int], scale: Float = 1) -> Tensor {
+        Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -scale...scale, using: &g) }, requiresGrad: true)
+    }
+
+    /// Checks ∂L/∂input for L = Σ w ⊙ f(inputs) with fixed random w, at `samples` random coordinates.
+    func check(_ inputs: [Tensor], samples: Int = 12, eps: Float = 1e-2, tolerance: Double = 2e-2,
+               file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor) {
+        let out = f(inputs)
+        let weights = Tensor(shape: out.shape, data: (0..<out.count).map { _ in Float.random(in: -1...1, using: &g) })
+        func loss() -> Double {
+            let o = Tensor.withoutGradients { f(inputs) }
+            return zip(o.data, weights.data).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        for t in inputs { t.grad = nil }
+        (f(inputs) * weights).sum().backward()
+        for (k, t) in inputs.enumerated() where t.requiresGrad {
+            let analytic = t.grad ?? [Float](repeating: 0, count: t.count)
+            for _ in 0..<min(samples, t.count) {
+                let i = Int.random(in: 0..<t.count, using: &g)
+                let saved = t.data[i]
+                t.data[i] = saved + eps; let plus = loss()
+                t.data[i] = saved - eps; let minus = loss()
+                t.data[i] = saved
+                let numeric = (plus - minus) / Double(2 * eps)
+                let scale = max(1, abs(numeric))
+                XCTAssertEqual(Double(analytic[i]), numeric, accuracy: tolerance * scale, "input \(k)[\(i)]", file: file, line: line)
+            }
+        }
+    }
+
+    func testElementwise() {
+        check([random([2, 3, 4]), random([2, 3, 4])]) { $0[0] + $0[1] }
+        check([random([2, 3, 4]), random([2, 3, 4])]) { $0[0] * $0[1] }
+        check([random([3, 5])]) { $0[0].scaled(by: -1.7) }
+        check([random([4, 6]), random([6])]) { $0[0].addingBias($0[1]) }
+        // Keep values away from the kinks so differences do not straddle them.
+        let x = random([50]); x.data = x.data.map { abs($0) < 0.05 ? $0 + 0.2 : $0 }
+        check([x]) { $0[0].relu() }
+        let y = random([50], scale: 8); y.data = y.data.map { abs($0) < 0.05 || abs($0 - 6) < 0.05 ? $0 + 0.3 : $0 }
+        check([y]) { $0[0].relu6() }
+        check([random([2, 3, 4, 5])]) { $0[0].meanHW() }
+        check([random([2, 3, 4])]) { $0[0].reshaped([6, 4]) }
+        check([random([3, 7])]) { $0[0].sum() }
+    }
+
+    func testSoftmaxFamily() {
+        check([random([4, 6], scale: 3)]) { $0[0].softmax() }
+        check([random([4, 6], scale: 3)]) { $0[0].logSoftmax() }
+        check([random([5, 4], scale: 3)]) { $0[0].crossEntropy(labels: [0, 3, 1, 2, 3]) }
+        check([random([5, 4])]) { $0[0].logSoftmax().nll(labels: [1, 1, 0, 3, 2]) }
+        // Gumbel-softmax with the same noise in every evaluation: a fixed-seed generator per call.
+        check([random([3, 5])]) { t in var r = SplitMixGenerator(seed: 9); return t[0].gumbelSoftmax(temperature: 0.7, using: &r) }
+        check([random([4, 8])]) { t in var r = SplitMixGenerator(seed: 3); return t[0].dropout(rate: 0.4, using: &r) }
+    }
+
+    func testConvolutionEveryGeometry() {
+        for (kernel, stride, same) in [((3, 1), (1, 1), true), ((5, 1), (2, 1), true), ((1, 3), (1, 1), false), ((3, 3), (2, 2), true),
+                                        ((2, 2), (2, 1), false), ((1, 1), (1, 1), true), ((4, 2), (3, 2), true)] {
+            let x = random([2, 9, 5, 3]), w = random([kernel.0, kernel.1, 3, 4], scale: 0.5), b = random([4])
+            check([x, w, b], samples: 10) { $0[0].conv2d($0[1], bias: $0[2], stride: stride, same: same) }
+        }
+    }
+
+    func testDense() {
+        check([random([3, 7]), random([7, 4]), random([4])]) { $0[0].dense($0[1], bias: $0[2]) }
+        check([random([2, 2, 3, 1]), random([6, 5])]) { $0[0].dense($0[1]) }
+    }
+
+    /// The reference-network shape (smaller): convs with stride, a (1×S) conv, 1×1 to classes, GAP,
+    /// cross-entropy — every parameter's gradient against finite differences.
+    func testWholeNetwork() throws {
+        let graph = Graph(inputs: [.init(name: "x", shape: [16, 3, 1])], nodes: [
+            Node(name: "c1", op: .conv2d, inputs: ["x"], filters: 4, kernel: [3, 1], stride: [2, 1], activation: .relu),
+            Node(name: "c2", op: .conv2d, inputs: ["c1"], filters: 4, kernel: [3, 1], activation: .relu),
+            Node(name: "sum", op: .add, inputs: ["c1", "c2"]),
+            Node(name: "sf", op: .conv2d, inputs: ["sum"], filters: 5, kernel: [1, 3], padding: .valid, activation: .relu),
+            Node(name: "out", op: .conv2d, inputs: ["sf"], filters: 3, kernel: [1, 1]),
+            Node(name: "gap", op: .mean, inputs: ["out"]),
+            Node(name: "p", op: .softmax, inputs: ["gap"]),
+        ], outputs: ["p"])
+        let net = try GraphNetwork(graph, seed: 7)
+        let x = random([4, 16, 3, 1])
+        x.data = x.data.map { $0 * 2 }
+        check(net.parameters, samples: 6, eps: 5e-3, tolerance: 3e-2) { _ in
+            net.forward(x, logits: true).crossEntropy(labels: [0, 2, 1, 2])
+        }
+    }
+
+    func testOptimizersAndSchedule() {
+        // Adam's first step moves each parameter by lr in the gradient's sign direction (m̂/√v̂ = ±1).
+        let p = Tensor(shape: [3], data: [1, -2, 0.5], requiresGrad: true)
+        p.grad = [0.3, -4, 0]
+        var adam = Adam(learningRate: 0.1)
+        adam.step([p])
+        XCTAssertEqual(p.data[0], 0.9, accuracy: 1e-5); XCTAssertEqual(p.data[1], -1.9, accuracy: 1e-5); XCTAssertEqual(p.data[2], 0.5, accuracy: 1e-6)
+        // SGD with momentum: u1 = g, u2 = μ·g + g.
+        let q = Tensor(shape: [1], data: [1], requiresGrad: true)
+        var sgd = SGD(learningRate: 0.1, momentum: 0.9)
+        q.grad = [1]; sgd.step([q]); q.grad = [1]; sgd.step([q])
+        XCTAssertEqual(q.data[0], 1 - 0.1 - 0.19, accuracy: 1e-6)
+        XCTAssertEqual(cosineLearningRate(base: 1, step: 0, of: 10), 1)
+        XCTAssertEqual(cosineLearningRate(base: 1, step: 5, of: 10), 0.5, accuracy: 1e-6)
+        XCTAssertEqual(cosineLearningRate(base: 1, step: 10, of: 10), 0, accuracy: 1e-6)
+        let r = Tensor(shape: [2], data: [0, 0], requiresGrad: true)
+        r.grad = [3, 4]
+        XCTAssertEqual(clipGradientNorm([r], maxNorm: 1), 5)
+        XCTAssertEqual(r.grad!, [0.6, 0.8])
+    }
+}
