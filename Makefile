@@ -10,7 +10,7 @@ SWIFT_BUILD_FLAGS ?=
 DEMO_BOARD ?= nucleo-l552ze-q
 BIN := .build/release/micronas
 
-.PHONY: setup build release test demo bench-emulator bench-kernels verify-deploy profile-fixtures clean
+.PHONY: setup build release test demo bench-emulator bench-kernels bench-train verify-deploy profile-fixtures clean
 
 ## setup: install system packages (only the missing ones) and the Python verification venv. Idempotent.
 setup:
@@ -58,6 +58,12 @@ bench-kernels: release
 	$(BIN) kernels bench --target cortex-m4
 	$(BIN) kernels bench --target cortex-m33
 	$(BIN) kernels bench --target cortex-m7
+
+## bench-train: training-step windows/s of the reference and supernet-sized networks vs PyTorch (when
+## importable by TORCH_PYTHON, default .venv/bin/python), same batch (32) and threads, same run.
+TORCH_PYTHON ?= $(VENV)/bin/python
+bench-train: release
+	$(BIN) bench train --python $(TORCH_PYTHON)
 
 ## verify-deploy: 250 random int8 models bit for bit across micronas run (emulated), the host build, LiteRT and TFLM.
 verify-deploy: setup

@@ -6,7 +6,7 @@ import Targets
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks with a reference measured in the same run.",
-        subcommands: [BenchEmulatorCommand.self])
+        subcommands: [BenchEmulatorCommand.self, BenchTrainCommand.self])
 }
 
 struct BenchEmulatorCommand: ParsableCommand {

@@ -1,0 +1,29 @@
+import Datasets
+import Foundation
+import Graph
+
+/// Windows per second of one training step (forward, backward, Adam update) at a batch size, on
+/// random inputs: the figure `micronas bench train` compares with PyTorch.
+public enum TrainBench {
+    public static func windowsPerSecond(_ graph: Graph, batch: Int, steps: Int, seed: UInt64 = 1) throws -> (windowsPerSecond: Double, seconds: Double) {
+        let network = try GraphNetwork(graph, seed: seed)
+        let input = graph.inputs[0].shape
+        let classes = network.shapes[graph.outputs[0]]!.reduce(1, *)
+        var g = SplitMixGenerator(seed: seed)
+        let x = Tensor(shape: [batch] + input, data: (0..<(batch * input.reduce(1, *))).map { _ in Float.random(in: -1...1, using: &g) })
+        let labels = (0..<batch).map { $0 % classes }
+        var adam = Adam(learningRate: 1e-3)
+        let params = network.parameters
+        func step() {
+            for p in params { p.grad = nil }
+            let loss = network.forward(x, logits: true).reshaped([batch, classes]).crossEntropy(labels: labels)
+            loss.backward()
+            adam.step(params)
+        }
+        for _ in 0..<3 { step() }
+        let start = Date()
+        for _ in 0..<steps { step() }
+        let seconds = Date().timeIntervalSince(start)
+        return (Double(batch * steps) / seconds, seconds)
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Graph
+import Tensor
+
+struct BenchTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Windows/s of a training step (forward + backward + Adam) vs the same network in PyTorch, same batch and threads, same run.",
+        discussion: "PyTorch runs bench/train/torch_train_bench.py with --python (default: .venv/bin/python, then python3) when it can import torch; otherwise only micronas' figure is printed."
+    )
+
+    @Argument(help: "Graph JSON networks (default: examples/reference_har.json and bench/train/supernet.json).") var graphs: [String] = []
+    @Option(help: "Batch size.") var batch = 32
+    @Option(help: "Timed steps per network.") var steps = 30
+    @Option(help: "Threads for both engines (default: all cores).") var threads: Int?
+    @Option(help: "Python with torch for the reference.") var python: String?
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be at least 1") }
+    }
+
+    func torchPython(_ root: URL) -> String? {
+        let candidates = [python, root.appendingPathComponent(".venv/bin/python").path, "/usr/bin/python3"].compactMap { $0 }
+        for c in candidates where FileManager.default.isExecutableFile(atPath: c) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: c)
+            p.arguments = ["-c", "import torch"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            if (try? p.run()) != nil { p.waitUntilExit(); if p.terminationStatus == 0 { return c } }
+        }
+        return nil
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let root = try repositoryRoot()
+            let paths = graphs.isEmpty ? [root.appendingPathComponent("examples/reference_har.json").path,
+                                          root.appendingPathComponent("bench/train/supernet.json").path] : graphs
+            let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            BLASThreads.count = threadCount
+            let torch = torchPython(root)
+            if torch == nil { printError("PyTorch not found (pass --python with torch installed): printing micronas' figures only") }
+            var rows: [[String: Any]] = []
+            for path in paths {
+                guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("\(path): cannot read file") }
+                let g = try JSONDecoder().decode(Graph.self, from: data)
+                printError("\(g.name ?? path): micronas…")
+                let ours = try TrainBench.windowsPerSecond(g, batch: batch, steps: steps)
+                var row: [String: Any] = ["graph": path, "micronas_windows_per_second": ours.windowsPerSecond, "threads": threadCount, "batch": batch]
+                if let py = torch {
+                    printError("\(g.name ?? path): PyTorch…")
+                    let p = Process()
+                    p.executableURL = URL(fileURLWithPath: py)
+                    p.arguments = [root.appendingPathComponent("bench/train/torch_train_bench.py").path, path, "\(batch)", "\(steps)", "\(threadCount)"]
+                    let out = Pipe()
+                    p.standardOutput = out
+                    try p.run()
+                    let bytes = out.fileHandleForReading.readDataToEndOfFile()
+                    p.waitUntilExit()
+                    if p.terminationStatus == 0, let r = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any],
+                       let theirs = r["windows_per_second"] as? Double {
+                        row["torch_windows_per_second"] = theirs
+                        row["torch_version"] = r["torch"]
+                        row["ratio"] = ours.windowsPerSecond / theirs
+                    } else {
+                        printError("PyTorch run failed (exit \(p.terminationStatus))")
+                    }
+                }
+                rows.append(row)
+            }
+            if json {
+                print(try jsonLine(["networks": rows]))
+            } else {
+                for r in rows {
+                    var line = String(format: "%@: micronas %.0f windows/s", (r["graph"] as! String) as NSString, r["micronas_windows_per_second"] as! Double)
+                    if let t = r["torch_windows_per_second"] as? Double {
+                        line += String(format: ", PyTorch %@ %.0f windows/s, ratio %.2f×", (r["torch_version"] as? String ?? "") as NSString, t, r["ratio"] as! Double)
+                    }
+                    print(line + " (batch \(batch), \(threadCount) threads)")
+                }
+            }
+        }
+    }
+}
