@@ -6,14 +6,18 @@ import COpenBLAS
 func gemm(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
           _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, beta: Float = 0) {
     guard m > 0, n > 0, k > 0 else { return }
+    // Small products run on one thread: waking OpenBLAS's workers costs more than it saves there,
+    // and idle workers spin (sched_yield) on the core the rest of the step needs.
+    let threads = m * n * k >= BLASThreads.parallelThreshold ? BLASThreads.count : 1
+    if threads != BLASThreads.current { openblas_set_num_threads(Int32(threads)); BLASThreads.current = threads }
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), 1, a, Int32(transA ? m : k), b, Int32(transB ? k : n), beta, c, Int32(n))
 }
 
 public enum BLASThreads {
-    /// OpenBLAS worker threads (it uses all cores by default).
-    public static var count: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(newValue)) }
-    }
+    /// Threads for large products (default: what OpenBLAS found, all cores).
+    nonisolated(unsafe) public static var count: Int = Int(openblas_get_num_threads())
+    /// Products of at least this many multiply-adds use `count` threads; smaller ones one.
+    nonisolated(unsafe) public static var parallelThreshold = 8_000_000
+    nonisolated(unsafe) static var current = -1
 }

@@ -80,10 +80,10 @@ extension Tensor {
         let geo = ConvGeometry(input: shape, kernel: (filter.shape[0], filter.shape[1]), stride: stride, same: same)
         let n = shape[0], cout = filter.shape[3]
         let rows = n * geo.outputH * geo.outputW
-        var cols = [Float](repeating: 0, count: rows * geo.patch)
+        var cols = uninitializedFloats(rows * geo.patch)
         data.withUnsafeBufferPointer { x in cols.withUnsafeMutableBufferPointer { c in geo.im2col(x.baseAddress!, batch: n, into: c.baseAddress!) } }
-        var out = [Float](repeating: 0, count: rows * cout)
-        if let b = bias { for r in 0..<rows { for co in 0..<cout { out[r * cout + co] = b.data[co] } } }
+        var out = uninitializedFloats(rows * cout)
+        if let b = bias { out.withUnsafeMutableBufferPointer { o in for r in 0..<rows { for co in 0..<cout { o[r * cout + co] = b.data[co] } } } }
         cols.withUnsafeBufferPointer { c in filter.data.withUnsafeBufferPointer { w in out.withUnsafeMutableBufferPointer { o in
             gemm(false, false, m: rows, n: cout, k: geo.patch, c.baseAddress!, w.baseAddress!, o.baseAddress!, beta: bias == nil ? 0 : 1)
         } } }
@@ -91,7 +91,7 @@ extension Tensor {
         return Tensor(shape: [n, geo.outputH, geo.outputW, cout], data: out, parents: parents) { t in
             let g = t.grad!
             if filter.requiresGrad {
-                var dw = [Float](repeating: 0, count: filter.count)
+                var dw = uninitializedFloats(filter.count)
                 cols.withUnsafeBufferPointer { c in g.withUnsafeBufferPointer { gp in dw.withUnsafeMutableBufferPointer { d in
                     gemm(true, false, m: geo.patch, n: cout, k: rows, c.baseAddress!, gp.baseAddress!, d.baseAddress!)
                 } } }
@@ -99,11 +99,11 @@ extension Tensor {
             }
             if let b = bias, b.requiresGrad {
                 var db = [Float](repeating: 0, count: cout)
-                for r in 0..<rows { for co in 0..<cout { db[co] += g[r * cout + co] } }
+                g.withUnsafeBufferPointer { gp in for r in 0..<rows { for co in 0..<cout { db[co] += gp[r * cout + co] } } }
                 b.accumulate(db)
             }
             if self.requiresGrad {
-                var dcols = [Float](repeating: 0, count: rows * geo.patch)
+                var dcols = uninitializedFloats(rows * geo.patch)
                 g.withUnsafeBufferPointer { gp in filter.data.withUnsafeBufferPointer { w in dcols.withUnsafeMutableBufferPointer { d in
                     gemm(false, true, m: rows, n: geo.patch, k: cout, gp.baseAddress!, w.baseAddress!, d.baseAddress!)
                 } } }
@@ -147,4 +147,10 @@ extension Tensor {
             }
         }
     }
+}
+
+/// An array whose every element the caller overwrites before reading (no zero fill).
+@inline(__always)
+func uninitializedFloats(_ count: Int) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
 }

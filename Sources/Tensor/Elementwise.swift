@@ -44,11 +44,15 @@ extension Tensor {
         }
     }
 
-    /// max(0, x). ∂ = g where x > 0.
+    /// max(0, x). ∂ = g where x > 0 (the output is kept, not the input: y > 0 ⇔ x > 0).
     public func relu() -> Tensor {
-        Tensor(shape: shape, data: data.map { max(0, $0) }, parents: [self]) { t in
-            let g = t.grad!
-            self.accumulate((0..<g.count).map { self.data[$0] > 0 ? g[$0] : 0 })
+        let y = data.map { max(0, $0) }
+        return Tensor(shape: shape, data: y, parents: [self]) { t in
+            var dx = t.grad!
+            dx.withUnsafeMutableBufferPointer { d in y.withUnsafeBufferPointer { o in
+                for i in 0..<d.count where o[i] <= 0 { d[i] = 0 }
+            } }
+            self.accumulate(dx)
         }
     }
 
