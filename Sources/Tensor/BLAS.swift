@@ -20,4 +20,10 @@ public enum BLASThreads {
     /// Products of at least this many multiply-adds use `count` threads; smaller ones one.
     nonisolated(unsafe) public static var parallelThreshold = 8_000_000
     nonisolated(unsafe) static var current = -1
+
+    /// Puts OpenBLAS on one thread before worker threads call it (so they never change the setting).
+    static func useOneThread() {
+        openblas_set_num_threads(1)
+        current = 1
+    }
 }

@@ -35,6 +35,17 @@ public final class GraphNetwork {
         }
     }
 
+    private init(graph: Graph, shapes: [String: [Int]], weights: [String: Tensor], biases: [String: Tensor]) {
+        (self.graph, self.shapes, self.weights, self.biases) = (graph, shapes, weights, biases)
+    }
+
+    /// A copy with its own parameter tensors (same values, own gradients): what a worker thread
+    /// differentiates while another works on the other half of the batch.
+    public func replica() -> GraphNetwork {
+        func copy(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, data: t.data, requiresGrad: true) }
+        return GraphNetwork(graph: graph, shapes: shapes, weights: weights.mapValues(copy), biases: biases.mapValues(copy))
+    }
+
     /// Every trainable tensor, in node order (weight, then bias).
     public var parameters: [Tensor] {
         graph.nodes.flatMap { n in [weights[n.name], biases[n.name]].compactMap { $0 } }

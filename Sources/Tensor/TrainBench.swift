@@ -5,7 +5,8 @@ import Graph
 /// Windows per second of one training step (forward, backward, Adam update) at a batch size, on
 /// random inputs: the figure `micronas bench train` compares with PyTorch.
 public enum TrainBench {
-    public static func windowsPerSecond(_ graph: Graph, batch: Int, steps: Int, seed: UInt64 = 1) throws -> (windowsPerSecond: Double, seconds: Double) {
+    /// `workers` > 1: the batch is split over that many threads (`ParallelStep`), BLAS on one thread each.
+    public static func windowsPerSecond(_ graph: Graph, batch: Int, steps: Int, workers: Int = 1, seed: UInt64 = 1) throws -> (windowsPerSecond: Double, seconds: Double) {
         let network = try GraphNetwork(graph, seed: seed)
         let input = graph.inputs[0].shape
         let classes = network.shapes[graph.outputs[0]]!.reduce(1, *)
@@ -14,10 +15,15 @@ public enum TrainBench {
         let labels = (0..<batch).map { $0 % classes }
         var adam = Adam(learningRate: 1e-3)
         let params = network.parameters
+        var parallel = ParallelStep(network: network, workers: workers)
         func step() {
-            for p in params { p.grad = nil }
-            let loss = network.forward(x, logits: true).reshaped([batch, classes]).crossEntropy(labels: labels)
-            loss.backward()
+            if workers > 1 {
+                _ = parallel.lossAndGradients(x, labels: labels, classes: classes, seed: seed)
+            } else {
+                for p in params { p.grad = nil }
+                let loss = network.forward(x, logits: true).reshaped([batch, classes]).crossEntropy(labels: labels)
+                loss.backward()
+            }
             adam.step(params)
         }
         for _ in 0..<3 { step() }

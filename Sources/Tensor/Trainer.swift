@@ -13,6 +13,8 @@ public struct Trainer {
         public var learningRate: Float = 2e-3
         public var weightDecay: Float = 1e-4
         public var clipNorm: Float = 5
+        /// Threads a batch is split over (`ParallelStep`); results depend on the seed and this count.
+        public var workers = ProcessInfo.processInfo.activeProcessorCount
         public init() {}
     }
 
@@ -105,6 +107,7 @@ public struct Trainer {
         var train = d.indices(.train)
         let steps = (train.count + config.batch - 1) / config.batch
         let params = network.parameters
+        var parallel = ParallelStep(network: network, workers: config.workers)
         var reports: [EpochReport] = []
         if let url = checkpoint { try saveCheckpoint(to: url, epoch: 0) }
         for epoch in 1...config.epochs {
@@ -114,18 +117,15 @@ public struct Trainer {
             for s in 0..<steps {
                 let part = train[(s * config.batch)..<min(train.count, (s + 1) * config.batch)]
                 let x = Self.batch(d, part, inputShape: network.graph.inputs[0].shape)
-                let logits = withUnsafeMutablePointer(to: &generator) { network.forward(x, logits: true, dropout: $0) }
-                let loss = logits.reshaped([part.count, d.classes.count]).crossEntropy(labels: part.map { Int(d.y[$0]) })
-                guard loss.data[0].isFinite else {
-                    throw GraphError("loss is \(loss.data[0]) at epoch \(epoch), batch \(s + 1) of \(steps); stopped"
+                let loss = parallel.lossAndGradients(x, labels: part.map { Int(d.y[$0]) }, classes: d.classes.count, seed: generator.next())
+                guard loss.isFinite else {
+                    throw GraphError("loss is \(loss) at epoch \(epoch), batch \(s + 1) of \(steps); stopped"
                                      + (checkpoint.map { "; the last good parameters are in \($0.path)" } ?? ""))
                 }
-                for p in params { p.grad = nil }
-                loss.backward()
                 clipGradientNorm(params, maxNorm: config.clipNorm)
                 adam.learningRate = cosineLearningRate(base: config.learningRate, step: (epoch - 1) * steps + s, of: config.epochs * steps)
                 adam.step(params)
-                lossSum += Double(loss.data[0]) * Double(part.count)
+                lossSum += Double(loss) * Double(part.count)
                 batchProgress(s + 1, steps)
             }
             if let url = checkpoint { try saveCheckpoint(to: url, epoch: epoch) }

@@ -48,8 +48,12 @@ struct BenchTrainCommand: ParsableCommand {
                 guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("\(path): cannot read file") }
                 let g = try JSONDecoder().decode(Graph.self, from: data)
                 printError("\(g.name ?? path): micronas…")
-                let ours = try TrainBench.windowsPerSecond(g, batch: batch, steps: steps)
-                var row: [String: Any] = ["graph": path, "micronas_windows_per_second": ours.windowsPerSecond, "threads": threadCount, "batch": batch]
+                let blasOnly = try TrainBench.windowsPerSecond(g, batch: batch, steps: steps, workers: 1)
+                let split = threadCount > 1 ? try TrainBench.windowsPerSecond(g, batch: batch, steps: steps, workers: threadCount) : blasOnly
+                let ours = split.windowsPerSecond >= blasOnly.windowsPerSecond ? split : blasOnly
+                var row: [String: Any] = ["graph": path, "micronas_windows_per_second": ours.windowsPerSecond, "threads": threadCount, "batch": batch,
+                                          "micronas_blas_threads_windows_per_second": blasOnly.windowsPerSecond,
+                                          "micronas_batch_split_windows_per_second": split.windowsPerSecond]
                 if let py = torch {
                     printError("\(g.name ?? path): PyTorch…")
                     let p = Process()
@@ -75,7 +79,9 @@ struct BenchTrainCommand: ParsableCommand {
                 print(try jsonLine(["networks": rows]))
             } else {
                 for r in rows {
-                    var line = String(format: "%@: micronas %.0f windows/s", (r["graph"] as! String) as NSString, r["micronas_windows_per_second"] as! Double)
+                    var line = String(format: "%@: micronas %.0f windows/s (BLAS threads %.0f, batch split %.0f)", (r["graph"] as! String) as NSString,
+                                      r["micronas_windows_per_second"] as! Double, r["micronas_blas_threads_windows_per_second"] as! Double,
+                                      r["micronas_batch_split_windows_per_second"] as! Double)
                     if let t = r["torch_windows_per_second"] as? Double {
                         line += String(format: ", PyTorch %@ %.0f windows/s, ratio %.2f×", (r["torch_version"] as? String ?? "") as NSString, t, r["ratio"] as! Double)
                     }

@@ -16,12 +16,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Epochs.") var epochs = 20
     @Option(help: "Batch size.") var batch = 32
     @Option(help: "Peak learning rate (Adam).") var lr: Float = 2e-3
-    @Option(help: "BLAS threads (default: all cores).") var threads: Int?
+    @Option(help: "Threads: the batch is split over this many (default: all cores).") var threads: Int?
     @Option(help: "Checkpoint file written after every epoch (default: none).") var checkpoint: String?
     @OptionGroup var data: DatasetOptions
     @Flag(help: "Print one JSON object (per-epoch metrics) instead of a table.") var json = false
 
     func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number") }
@@ -41,8 +42,9 @@ struct TrainCommand: ParsableCommand {
             let d = try data.load(dataset)
             var config = Trainer.Config()
             (config.epochs, config.batch, config.seed, config.learningRate) = (epochs, batch, data.seed, lr)
+            if let t = threads { config.workers = t }
             let trainer = Trainer(network: network, config: config, checkpoint: checkpoint.map { URL(fileURLWithPath: $0) })
-            printError("training \(network.parameters.reduce(0) { $0 + $1.count }) parameters on \(d.summary(.train).windows) windows, \(BLASThreads.count) BLAS thread(s)…")
+            printError("training \(network.parameters.reduce(0) { $0 + $1.count }) parameters on \(d.summary(.train).windows) windows, \(config.workers) thread(s)…")
             let started = Date()
             let reports = try trainer.run(d, progress: { r in
                 printError(String(format: "epoch %3d  loss %.4f  train %.4f  val %@  test %.4f (F1 %.4f)  %.1f s", r.epoch, r.loss, r.train.accuracy,

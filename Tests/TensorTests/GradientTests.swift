@@ -118,3 +118,27 @@ final class GradientTests: XCTestCase {
         XCTAssertEqual(r.grad!, [0.6, 0.8])
     }
 }
+
+extension GradientTests {
+    /// Splitting a batch over worker threads gives the gradients of the whole batch's mean loss.
+    func testBatchSplitMatchesOneThread() throws {
+        let graph = Graph(inputs: [.init(name: "x", shape: [16, 3, 1])], nodes: [
+            Node(name: "c1", op: .conv2d, inputs: ["x"], filters: 4, kernel: [3, 1], stride: [2, 1], activation: .relu),
+            Node(name: "out", op: .conv2d, inputs: ["c1"], filters: 3, kernel: [1, 3], padding: .valid),
+            Node(name: "gap", op: .mean, inputs: ["out"]),
+        ], outputs: ["gap"])
+        let net = try GraphNetwork(graph, seed: 5)
+        let x = random([7, 16, 3, 1])
+        let labels = [0, 1, 2, 2, 1, 0, 1]
+        for p in net.parameters { p.grad = nil }
+        let whole = net.forward(x, logits: true).crossEntropy(labels: labels)
+        whole.backward()
+        let expected = net.parameters.map { $0.grad! }
+        var step = ParallelStep(network: net, workers: 3)
+        let loss = step.lossAndGradients(x, labels: labels, classes: 3, seed: 1)
+        XCTAssertEqual(loss, whole.data[0], accuracy: 1e-5)
+        for (p, e) in zip(net.parameters, expected) {
+            for (a, b) in zip(p.grad!, e) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
+        }
+    }
+}
