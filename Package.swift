@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Deploy", targets: ["Deploy"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "SearchSpace", targets: ["SearchSpace"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +45,9 @@ let package = Package(
         /// user CSV/NPY data; windowing, subject-wise splits, normalization.
         .target(name: "Datasets", dependencies: ["CZlib"]),
 
+        /// The MicroNAS search space: cells, decision groups, architectures, sampling, counting, lowering to a Graph.
+        .target(name: "SearchSpace", dependencies: ["Graph", "Quant", "Tensor"]),
+
         /// Float32 tensors with reverse-mode autodiff, BLAS-backed convolutions, optimizers; trains a `Graph`.
         .target(name: "Tensor", dependencies: ["COpenBLAS", "Graph", "Datasets"]),
 
@@ -51,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "micronas",
             dependencies: [
-                "Targets", "Emulator", "Quant", "Kernels", "Graph", "Deploy", "Datasets", "Tensor",
+                "Targets", "Emulator", "Quant", "Kernels", "Graph", "Deploy", "Datasets", "Tensor", "SearchSpace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,6 +81,7 @@ let package = Package(
         .testTarget(name: "QuantTests", dependencies: ["Quant"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Graph", "Kernels", "Quant", "Emulator", "Targets", "Datasets", "TestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "SearchSpaceTests", dependencies: ["SearchSpace", "Graph", "Tensor", "Deploy", "Datasets", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Graph", "Datasets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "TestSupport"]),

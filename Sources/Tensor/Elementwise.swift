@@ -48,7 +48,7 @@ extension Tensor {
     public func relu() -> Tensor {
         let y = data.map { max(0, $0) }
         return Tensor(shape: shape, data: y, parents: [self]) { t in
-            var dx = t.grad!
+            var dx = t.takeGradient()
             dx.withUnsafeMutableBufferPointer { d in y.withUnsafeBufferPointer { o in
                 for i in 0..<d.count where o[i] <= 0 { d[i] = 0 }
             } }

@@ -47,6 +47,12 @@ public final class Tensor {
         Tensor(shape: shape, data: [Float](repeating: 0, count: shape.reduce(1, *)), requiresGrad: requiresGrad)
     }
 
+    /// The gradient, handed over (nil afterwards) so the caller can modify it without a copy.
+    @inline(__always) func takeGradient() -> [Float] {
+        defer { grad = nil }
+        return grad!
+    }
+
     /// Adds `g` into `grad` (allocating it).
     @inline(__always) func accumulate(_ g: [Float]) {
         guard requiresGrad else { return }
@@ -73,6 +79,8 @@ public final class Tensor {
         for t in order.reversed() {
             guard let f = t.backwardFunction, t.grad != nil else { continue }
             f(t)
+            // An intermediate's gradient is spent once its op has passed it on: free it now.
+            t.grad = nil
         }
     }
 }
