@@ -108,3 +108,21 @@ final class SearchSpaceTests: XCTestCase {
         XCTAssertEqual(Fixtures.errorMessage { try space.validate(a) }, "Sensor-Fusion cell 0 halves the sensors and cannot be identity")
     }
 }
+
+extension SearchSpaceTests {
+    /// Every operator of every sampled architecture is among the space's enumerated keys.
+    func testEnumeratedKeysCoverSampledArchitectures() throws {
+        for (time, sensors) in [(128, 9), (64, 30)] {
+            let space = try SearchSpace(time: time, sensors: sensors, classes: 6)
+            let keys = space.operatorKeys()
+            var g = SplitMix64(seed: 8)
+            var used = Set<OperatorKey>()
+            for _ in 0..<300 {
+                let graphKeys = try space.graph(for: space.sample(using: &g), dropout: true).operatorKeys()
+                for k in graphKeys { XCTAssertTrue(keys.contains(k), "\(k) missing from the enumeration"); used.insert(k) }
+            }
+            XCTAssertGreaterThan(used.count, keys.count / 10)
+            print("\(time)x\(sensors): \(keys.count) operator configurations; 300 samples used \(used.count)")
+        }
+    }
+}
