@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "SearchSpace", targets: ["SearchSpace"]),
+        .library(name: "Characterization", targets: ["Characterization"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,6 +49,9 @@ let package = Package(
         /// The MicroNAS search space: cells, decision groups, architectures, sampling, counting, lowering to a Graph.
         .target(name: "SearchSpace", dependencies: ["Graph", "Quant", "Tensor"]),
 
+        /// Lookup tables of operator cycles measured on the emulated boards, latency/memory prediction, validation.
+        .target(name: "Characterization", dependencies: ["SearchSpace", "Graph", "Deploy", "Kernels", "Emulator", "Targets"]),
+
         /// Float32 tensors with reverse-mode autodiff, BLAS-backed convolutions, optimizers; trains a `Graph`.
         .target(name: "Tensor", dependencies: ["COpenBLAS", "Graph", "Datasets"]),
 
@@ -55,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "micronas",
             dependencies: [
-                "Targets", "Emulator", "Quant", "Kernels", "Graph", "Deploy", "Datasets", "Tensor", "SearchSpace",
+                "Targets", "Emulator", "Quant", "Kernels", "Graph", "Deploy", "Datasets", "Tensor", "SearchSpace", "Characterization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,6 +86,7 @@ let package = Package(
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Graph", "Kernels", "Quant", "Emulator", "Targets", "Datasets", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SearchSpaceTests", dependencies: ["SearchSpace", "Graph", "Tensor", "Deploy", "Datasets", "TestSupport"]),
+        .testTarget(name: "CharacterizationTests", dependencies: ["Characterization", "SearchSpace", "Deploy", "Kernels", "Emulator", "Targets", "Graph", "Datasets", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Graph", "Datasets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "TestSupport"]),

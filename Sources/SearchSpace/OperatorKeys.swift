@@ -40,13 +40,17 @@ extension SearchSpace {
     /// Every operator configuration any architecture of the space lowers to: per cell position, every
     /// input-channel count that can reach it times every choice of the cell, built by the same
     /// functions the lowering uses.
-    public func operatorKeys() -> Set<OperatorKey> {
-        var keys = Set<OperatorKey>()
+    public func operatorKeys() -> Set<OperatorKey> { Set(operatorSpecs().keys) }
+
+    /// Each operator configuration with a node that has it and that node's input shapes (what the
+    /// characterization builds a kernel call from).
+    public func operatorSpecs() -> [OperatorKey: (node: Node, inputs: [[Int]])] {
+        var keys: [OperatorKey: (node: Node, inputs: [[Int]])] = [:]
         func collect(_ nodes: [Node], input: [Int]) {
             var shapes: [String: [Int]] = ["in": input]
             for n in nodes {
                 let ins = n.inputs.map { shapes[$0]! }
-                if let k = OperatorKey.of(n, inputs: ins) { keys.insert(k) }
+                if let k = OperatorKey.of(n, inputs: ins), keys[k] == nil { keys[k] = (n, ins) }
                 shapes[n.name] = try? n.outputShape(inputs: ins)
             }
         }

@@ -6,6 +6,6 @@ struct Micronas: ParsableCommand {
         commandName: "micronas",
         abstract: "Find time-series classifiers that fit a microcontroller, proven on emulated boards.",
         subcommands: [TargetsCommand.self, EmulateCommand.self, BenchCommand.self, KernelsCommand.self,
-                      RunCommand.self, ProfileCommand.self, ExportCommand.self, DatasetCommand.self, TrainCommand.self, SpaceCommand.self]
+                      RunCommand.self, ProfileCommand.self, ExportCommand.self, DatasetCommand.self, TrainCommand.self, SpaceCommand.self, CharacterizeCommand.self]
     )
 }

@@ -1,0 +1,80 @@
+import Deploy
+import Emulator
+import Foundation
+import Graph
+import Kernels
+import SearchSpace
+import Targets
+
+/// Predicted against measured, for random architectures run whole on the emulated board.
+public struct ValidationReport: Sendable {
+    public struct Stats: Sendable, Codable {
+        public var r2: Double
+        public var maeMs: Double
+        public var mape: Double
+        public var maxAbsPct: Double
+        enum CodingKeys: String, CodingKey { case r2, maeMs = "mae_ms", mape, maxAbsPct = "max_abs_pct" }
+    }
+    public struct Sample: Sendable {
+        public var predictedCycles: Double, measuredCycles: Double
+        public var plannedArena: Int, measuredArena: Int
+        public var macs: Int
+    }
+    public var architectures: [Sample]
+    public var overheadCycles: Double
+    public var latency: Stats
+    /// Planned arena (the planner) against the measured high-water mark, in bytes as "ms" fields' analogue.
+    public var memory: Stats
+    public var macsProxy: Stats
+}
+
+extension Characterizer {
+    /// Samples `count` architectures (seeded), predicts each one's invoke cycles from `table`
+    /// (Σ entries + the per-invoke overhead, measured once on an extra architecture), builds it as
+    /// int8 firmware and runs it warm on the board. Memory: the planner's arena against the runner's
+    /// measured high-water mark. MACs proxy: a least-squares line of cycles on MACs.
+    public func validate(table: LookupTable, count: Int, seed: UInt64, progress: (Int) -> Void = { _ in }) throws -> ValidationReport {
+        var g = SeededGenerator(seed: seed)
+        func measure(_ arch: Architecture) throws -> (Double, Double, Int, Int, Int) {
+            let graph = try space.graph(for: arch)
+            let model = try RandomQuantization.model(for: graph, seed: seed)
+            let lowered = try LoweredModel(model)
+            let runner = try ModelRunner(lowered, toolchain: toolchain, boards: [board])
+            let input = [UInt8]((0..<lowered.byteSize(lowered.inputs[0])).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+            let r = try runner.runEmulated(board: board, samples: [input], warm: true)
+            let macs = lowered.ops.reduce(0) { sum, op in
+                sum + (op.kernelCase(inputs: op.inputs.map { [UInt8](repeating: 0, count: lowered.byteSize($0)) }, weights: model.weights[op.node.name])?.macs ?? 0)
+            }
+            return (try Self.predictCycles(graph, table: table), Double(r.invokeCycles[0]), runner.generator.plan.arenaBytes, r.arenaHighWater, macs)
+        }
+        let calibration = try measure(space.sample(using: &g))
+        let overhead = calibration.1 - calibration.0
+        var rows: [ValidationReport.Sample] = []
+        for i in 0..<count {
+            let m = try measure(space.sample(using: &g))
+            rows.append(.init(predictedCycles: m.0 + overhead, measuredCycles: m.1, plannedArena: m.2, measuredArena: m.3, macs: m.4))
+            progress(i + 1)
+        }
+        let msPerCycle = 1000 / board.clockHz.value
+        func stats(_ predicted: [Double], _ measured: [Double], scale: Double) -> ValidationReport.Stats {
+            let mean = measured.reduce(0, +) / Double(measured.count)
+            let ssRes = zip(predicted, measured).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            let ssTot = measured.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+            let errors = zip(predicted, measured).map { abs($0 - $1) }
+            let pct = zip(errors, measured).map { $1 > 0 ? 100 * $0 / $1 : 0 }
+            return .init(r2: ssTot > 0 ? 1 - ssRes / ssTot : 1, maeMs: errors.reduce(0, +) / Double(errors.count) * scale,
+                         mape: pct.reduce(0, +) / Double(pct.count), maxAbsPct: pct.max() ?? 0)
+        }
+        let measured = rows.map(\.measuredCycles)
+        // Least squares of measured cycles on MACs.
+        let x = rows.map { Double($0.macs) }
+        let mx = x.reduce(0, +) / Double(x.count), my = measured.reduce(0, +) / Double(measured.count)
+        let sxy = zip(x, measured).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }, sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+        let slope = sxx > 0 ? sxy / sxx : 0
+        let proxy = x.map { my + slope * ($0 - mx) }
+        return ValidationReport(architectures: rows, overheadCycles: overhead,
+                                latency: stats(rows.map(\.predictedCycles), measured, scale: msPerCycle),
+                                memory: stats(rows.map { Double($0.plannedArena) }, rows.map { Double($0.measuredArena) }, scale: 1),
+                                macsProxy: stats(proxy, measured, scale: msPerCycle))
+    }
+}

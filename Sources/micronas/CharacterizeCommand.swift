@@ -1,0 +1,117 @@
+import ArgumentParser
+import Characterization
+import Datasets
+import Foundation
+import Kernels
+import SearchSpace
+
+struct CharacterizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "characterize",
+        abstract: "Lookup tables of operator cycles measured on the emulated boards, and their validation.",
+        subcommands: [CharacterizeMeasureCommand.self, CharacterizeValidateCommand.self], defaultSubcommand: CharacterizeMeasureCommand.self
+    )
+}
+
+struct CharacterizeMeasureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "measure",
+        abstract: "Measure every operator configuration of a search space on an emulated board into a lookup table.",
+        discussion: "Only missing entries run; the table is saved after every chunk, so a killed run resumes. The table file is keyed by board, cost-table hash and kernel-build hash: a recalibrated board or rebuilt kernels start a new table."
+    )
+
+    @OptionGroup var location: TargetsLocation
+    @Option(name: .customLong("emulate"), help: "Board or alias (cortex-m4, cortex-m33, cortex-m7).") var board: String
+    @OptionGroup var space: SpaceOptions
+    @Option(help: "Table file (default: $MICRONAS_CACHE/characterization/<board>-<window>-<classes>.json).") var table: String?
+    @Option(help: "Measure only shard I of N (as I/N, 0-based); join shards with `characterize merge`.") var shard = "0/1"
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let catalog = try location.catalog()
+            let b = try catalog.board(named: board)
+            let s = try space.space()
+            let parts = shard.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 2, parts[1] >= 1, (0..<parts[1]).contains(parts[0]) else {
+                throw ValidationError("--shard must be I/N with 0 ≤ I < N, got '\(shard)'")
+            }
+            let characterizer = Characterizer(space: s, board: b, toolchain: KernelToolchain(catalog: catalog))
+            let url = table.map { URL(fileURLWithPath: $0) } ?? defaultTable(b.name, s)
+            let costHash = LookupTable.costHash(b)
+            printError("building the kernel firmware for \(b.name)…")
+            let kernelHash = try characterizer.kernelHash()
+            var t = LookupTable(board: b.name, costHash: costHash, kernelHash: kernelHash)
+            if FileManager.default.fileExists(atPath: url.path) {
+                let existing = try LookupTable.load(url)
+                if existing.board == b.name && existing.costHash == costHash && existing.kernelHash == kernelHash {
+                    t = existing
+                } else {
+                    printError("\(url.path) was measured for \(existing.board) (costs \(existing.costHash), kernels \(existing.kernelHash)); starting a new table")
+                }
+            }
+            let before = t.entries.count
+            let start = Date()
+            let added = try characterizer.fill(&t, saveTo: url, shard: (parts[0], parts[1])) { p in
+                printError("\(p.done)/\(p.total) configurations (\(p.newEntries) new)")
+            }
+            let wall = Date().timeIntervalSince(start)
+            if json {
+                print(try jsonLine(["board": b.name, "table": url.path, "entries": t.entries.count, "new_entries": added,
+                                    "configurations": s.operatorKeys().count, "wall_seconds": wall, "cost_hash": costHash, "kernel_hash": kernelHash]))
+            } else {
+                print(String(format: "%@: %d entries (%d new, %d before) in %.1f s → %@", b.name, t.entries.count, added, before, wall, url.path))
+            }
+        }
+    }
+}
+
+func defaultTable(_ board: String, _ s: SearchSpace) -> URL {
+    DatasetStore().root.deletingLastPathComponent().appendingPathComponent("characterization/\(board)-\(s.time)x\(s.sensors)-\(s.classes).json")
+}
+
+struct CharacterizeValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Predict random architectures' latency and arena from the table, run them whole on the emulated board, report the errors (and the MACs proxy's)."
+    )
+
+    @OptionGroup var location: TargetsLocation
+    @Option(name: .customLong("emulate"), help: "Board or alias.") var board: String
+    @OptionGroup var space: SpaceOptions
+    @Option(help: "Table file (default: as `characterize`).") var table: String?
+    @Option(help: "Random architectures.") var architectures = 50
+    @Option(help: "Seed.") var seed: UInt64 = 1
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            guard architectures >= 2 else { throw ValidationError("--architectures must be at least 2") }
+            let catalog = try location.catalog()
+            let b = try catalog.board(named: board)
+            let s = try space.space()
+            let url = table.map { URL(fileURLWithPath: $0) } ?? defaultTable(b.name, s)
+            guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no table at \(url.path); run `micronas characterize --emulate \(board)` first") }
+            let t = try LookupTable.load(url)
+            let characterizer = Characterizer(space: s, board: b, toolchain: KernelToolchain(catalog: catalog))
+            let start = Date()
+            let r = try characterizer.validate(table: t, count: architectures, seed: seed) { i in
+                if i % 10 == 0 || i == architectures { printError("\(i)/\(architectures) architectures") }
+            }
+            func d(_ x: ValidationReport.Stats, memory: Bool = false) -> [String: Any] {
+                memory ? ["r2": x.r2, "mae_bytes": x.maeMs, "mape": x.mape, "max_abs_pct": x.maxAbsPct]
+                       : ["r2": x.r2, "mae_ms": x.maeMs, "mape": x.mape, "max_abs_pct": x.maxAbsPct]
+            }
+            if json {
+                print(try jsonLine(["board": b.name, "architectures": architectures, "latency": d(r.latency), "memory": d(r.memory, memory: true),
+                                    "macs_proxy": ["r2": r.macsProxy.r2, "mae_ms": r.macsProxy.maeMs], "overhead_cycles": r.overheadCycles,
+                                    "wall_seconds": Date().timeIntervalSince(start)]))
+            } else {
+                print(String(format: "%@, %d architectures: latency R² %.6f, MAE %.4f ms, MAPE %.3f %%, max |error| %.3f %% (overhead %.0f cycles)",
+                             b.name, architectures, r.latency.r2, r.latency.maeMs, r.latency.mape, r.latency.maxAbsPct, r.overheadCycles))
+                print(String(format: "memory (planner vs measured high-water): R² %.6f, MAE %.1f B, max |error| %.3f %%", r.memory.r2, r.memory.maeMs, r.memory.maxAbsPct))
+                print(String(format: "MACs proxy (least squares): R² %.6f, MAE %.4f ms", r.macsProxy.r2, r.macsProxy.maeMs))
+            }
+        }
+    }
+}
