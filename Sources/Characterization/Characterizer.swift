@@ -19,7 +19,8 @@ public struct Characterizer {
         (self.space, self.board, self.toolchain) = (space, board, toolchain)
     }
 
-    /// The kernel build's content hash (the verification firmware's cached name ends with it).
+    /// The kernel build's content hash (the verification firmware's cached name ends with it; it
+    /// covers the kernel sources, headers, harness and flags).
     public func kernelHash() throws -> String {
         String(try toolchain.firmware(board: board).lastPathComponent.split(separator: "-").last ?? "")
     }
@@ -40,34 +41,54 @@ public struct Characterizer {
 
     public struct Progress: Sendable { public var done: Int; public var total: Int; public var newEntries: Int }
 
-    /// Measures every missing configuration into `table` (saved to `url` after each chunk).
-    /// `shard` (i, n) measures only the keys whose sorted position is i mod n.
+    /// Measures every missing configuration into `table` (saved to `url` after each firmware).
+    /// Each firmware is the deploy code generator's output for a graph of independent one-op
+    /// branches — weights as `const` arrays in flash, activations in the arena, every op timed by
+    /// DWT in the model runner — exactly how a deployed model runs its ops. `shard` (i, n) measures
+    /// only the keys whose sorted position is i mod n.
     @discardableResult
-    public func fill(_ table: inout LookupTable, saveTo url: URL?, shard: (Int, Int) = (0, 1), chunk: Int = 24,
+    public func fill(_ table: inout LookupTable, saveTo url: URL?, shard: (Int, Int) = (0, 1), arenaBudget: Int = 48 * 1024,
                      progress: (Progress) -> Void = { _ in }) throws -> Int {
         let specs = space.operatorSpecs()
         let keys = specs.keys.sorted().enumerated().filter { $0.offset % shard.1 == shard.0 }.map(\.element)
         let missing = keys.filter { table.entries[$0.text] == nil }
         guard !missing.isEmpty else { return 0 }
-        let executor = try KernelVerifier.emulatedExecutor(toolchain, board: board)
-        var added = 0
-        var start = 0
-        while start < missing.count {
-            let part = Array(missing[start..<min(missing.count, start + chunk)])
-            var entries: [KernelBench.Entry] = []
-            for (i, key) in part.enumerated() {
+        // Group configurations so each firmware's arena (all inputs live until their op) stays in budget.
+        var groups: [[OperatorKey]] = [[]]
+        var bytes = 0
+        for key in missing {
+            let spec = specs[key]!
+            let need = spec.inputs.reduce(0) { $0 + $1.reduce(1, *) } + ((try? spec.node.outputShape(inputs: spec.inputs))?.reduce(1, *) ?? 0)
+            if bytes + need > arenaBudget && !groups[groups.count - 1].isEmpty { groups.append([]); bytes = 0 }
+            groups[groups.count - 1].append(key)
+            bytes += need
+        }
+        var added = 0, done = keys.count - missing.count
+        for (index, group) in groups.enumerated() {
+            var inputs: [Graph.Input] = [], nodes: [Node] = []
+            for (i, key) in group.enumerated() {
                 let spec = specs[key]!
-                guard let call = try Self.kernelCase(for: spec.node, inputs: spec.inputs, seed: UInt64(start + i + 1)) else { continue }
-                entries.append(KernelBench.Entry(name: key.text, group: "characterization", call: call))
+                var n = spec.node
+                n.name = "op\(i)"
+                n.inputs = spec.inputs.indices.map { "x\(i)_\($0)" }
+                inputs += zip(n.inputs, spec.inputs).map { Graph.Input(name: $0, shape: $1) }
+                nodes.append(n)
             }
-            for r in try KernelBench.run(entries, on: executor) {
-                guard r.bitExact else { throw CharacterizationError("\(r.entry.name): the emulated kernel's output differs from the reference") }
-                table.entries[r.entry.name] = LookupTable.Entry(cycles: r.cycles, macs: r.macs)
+            let graph = Graph(name: "characterization", inputs: inputs, nodes: nodes, outputs: nodes.map(\.name))
+            let lowered = try LoweredModel(try RandomQuantization.model(for: graph, seed: UInt64(index + 1)))
+            let runner = try ModelRunner(lowered, toolchain: toolchain, boards: [board], multipleIO: true)
+            let sample = [UInt8]((0..<runner.generator.inputBytes).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+            let r = try runner.runEmulated(board: board, samples: [sample], warm: true)
+            for (i, key) in group.enumerated() {
+                let op = lowered.ops[i]
+                let macs = op.kernelCase(inputs: op.inputs.map { [UInt8](repeating: 0, count: lowered.byteSize($0)) },
+                                         weights: lowered.model.weights[op.node.name])?.macs ?? 0
+                table.entries[key.text] = LookupTable.Entry(cycles: r.opCycles[0][i], macs: macs)
                 added += 1
             }
             if let url { try table.save(url) }
-            start += part.count
-            progress(Progress(done: keys.count - missing.count + start, total: keys.count, newEntries: added))
+            done += group.count
+            progress(Progress(done: done, total: keys.count, newEntries: added))
         }
         return added
     }

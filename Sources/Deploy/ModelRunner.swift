@@ -13,8 +13,10 @@ public struct ModelRunner {
     /// The generated deployment folder the firmware is built from (content-addressed cache).
     public let directory: URL
 
-    public init(_ lowered: LoweredModel, toolchain: KernelToolchain, boards: [Board]) throws {
-        guard lowered.inputs.count == 1, lowered.outputs.count == 1 else {
+    /// `multipleIO`: accept several inputs and outputs (characterization timing only: input 0 gets the
+    /// sample, the others keep the arena paint; output 0 is returned).
+    public init(_ lowered: LoweredModel, toolchain: KernelToolchain, boards: [Board], multipleIO: Bool = false) throws {
+        guard multipleIO || (lowered.inputs.count == 1 && lowered.outputs.count == 1) else {
             throw DeployError("micronas runs models with one input and one output; this one has \(lowered.inputs.count) and \(lowered.outputs.count)")
         }
         generator = CodeGenerator(lowered)
