@@ -47,10 +47,11 @@ public struct Characterizer {
     /// DWT in the model runner — exactly how a deployed model runs its ops. `shard` (i, n) measures
     /// only the keys whose sorted position is i mod n.
     @discardableResult
-    public func fill(_ table: inout LookupTable, saveTo url: URL?, shard: (Int, Int) = (0, 1), arenaBudget: Int = 48 * 1024,
-                     progress: (Progress) -> Void = { _ in }) throws -> Int {
+    public func fill(_ table: inout LookupTable, saveTo url: URL?, shard: (Int, Int) = (0, 1), only: Set<String>? = nil,
+                     arenaBudget: Int = 48 * 1024, progress: (Progress) -> Void = { _ in }) throws -> Int {
         let specs = space.operatorSpecs()
         let keys = specs.keys.sorted().enumerated().filter { $0.offset % shard.1 == shard.0 }.map(\.element)
+            .filter { only?.contains($0.text) ?? true }
         let missing = keys.filter { table.entries[$0.text] == nil }
         guard !missing.isEmpty else { return 0 }
         // Group configurations so each firmware's arena (all inputs live until their op) stays in budget.

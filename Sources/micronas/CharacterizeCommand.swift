@@ -24,14 +24,52 @@ struct CharacterizeMeasureCommand: ParsableCommand {
     @Option(name: .customLong("emulate"), help: "Board or alias (cortex-m4, cortex-m33, cortex-m7).") var board: String
     @OptionGroup var space: SpaceOptions
     @Option(help: "Table file (default: $MICRONAS_CACHE/characterization/<board>-<window>-<classes>.json).") var table: String?
-    @Option(help: "Measure only shard I of N (as I/N, 0-based); join shards with `characterize merge`.") var shard = "0/1"
+    @Option(help: "Measure only shard I of N (as I/N, 0-based).") var shard = "0/1"
+    @Option(help: "Re-measure the entries of this golden sample and exit 1 if any drifted (the CI gate).") var check: String?
+    @Option(help: "Drift tolerance for --check, in percent (e.g. 1%).") var tolerance = "1%"
+    @Option(help: "Measure a sample of the space's entries and write it as a golden file.") var writeGolden: String?
+    @Option(help: "Entries in a written golden sample.") var goldenCount = 24
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
         try reportingErrors {
             let catalog = try location.catalog()
             let b = try catalog.board(named: board)
-            let s = try space.space()
+            var s = try space.space()
+            if let path = check ?? writeGolden {
+                guard let tol = Double(tolerance.replacingOccurrences(of: "%", with: "")), tol >= 0 else {
+                    throw ValidationError("--tolerance must be a percentage like 1%, got '\(tolerance)'")
+                }
+                let golden: GoldenSample? = try check.map { p in
+                    guard let data = FileManager.default.contents(atPath: p) else { throw ValidationError("\(p): cannot read file") }
+                    do { return try JSONDecoder().decode(GoldenSample.self, from: data) } catch {
+                        throw CharacterizationError("\(p): not a golden sample (corrupt or foreign file)")
+                    }
+                }
+                if let g = golden { s = g.space }
+                let characterizer = Characterizer(space: s, board: b, toolchain: KernelToolchain(catalog: catalog))
+                let keys = golden.map { Set($0.entries.keys) } ?? GoldenSample.keys(s, count: goldenCount)
+                var t = LookupTable(board: b.name, costHash: LookupTable.costHash(b), kernelHash: try characterizer.kernelHash())
+                try characterizer.fill(&t, saveTo: nil, only: keys)
+                let measured = t.entries.mapValues(\.cycles)
+                if let g = golden {
+                    let drifted = g.drift(against: measured, tolerance: tol)
+                    for d in drifted { printError("drift: \(d)") }
+                    if json {
+                        print(try jsonLine(["board": b.name, "checked": g.entries.count, "drifted": drifted.map(\.description), "tolerance_pct": tol]))
+                    } else {
+                        print(drifted.isEmpty ? "\(g.entries.count) golden entries within \(tol) % on \(b.name)"
+                                              : "\(drifted.count) of \(g.entries.count) golden entries drifted beyond \(tol) % on \(b.name)")
+                    }
+                    if !drifted.isEmpty { throw ExitCode(1) }
+                } else {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+                    try encoder.encode(GoldenSample(board: b.name, space: s, entries: measured)).write(to: URL(fileURLWithPath: path), options: .atomic)
+                    print("wrote \(measured.count) golden entries for \(b.name) to \(path)")
+                }
+                return
+            }
             let parts = shard.split(separator: "/").compactMap { Int($0) }
             guard parts.count == 2, parts[1] >= 1, (0..<parts[1]).contains(parts[0]) else {
                 throw ValidationError("--shard must be I/N with 0 ≤ I < N, got '\(shard)'")

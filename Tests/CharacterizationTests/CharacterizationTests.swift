@@ -84,4 +84,20 @@ final class CharacterizationTests: XCTestCase {
         XCTAssertEqual(total, summary["configurations"] as? Int)
         XCTAssertLessThan(partial.entries.count, total, "the kill came after the last firmware: nothing was tested")
     }
+
+    /// The CI drift gate: the committed golden sample re-measures within 1 %; a drifted entry fails it, named.
+    func testGoldenDriftCheck() throws {
+        let golden = Fixtures.root.appendingPathComponent("Tests/CharacterizationTests/Fixtures/golden-cortex-m33.json")
+        let ok = try Fixtures.capture(Fixtures.micronas, ["characterize", "--emulate", "cortex-m33", "--check", golden.path, "--json"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        var sample = try JSONDecoder().decode(GoldenSample.self, from: Data(contentsOf: golden))
+        let key = sample.entries.keys.sorted()[3]
+        sample.entries[key] = sample.entries[key]! * 11 / 10
+        let drifted = try Fixtures.temporaryDirectory().appendingPathComponent("golden.json")
+        try JSONEncoder().encode(sample).write(to: drifted)
+        let bad = try Fixtures.capture(Fixtures.micronas, ["characterize", "--emulate", "cortex-m33", "--check", drifted.path])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("drift: \(key):"), bad.stderr)
+        XCTAssertTrue(bad.stdout.contains("1 of \(sample.entries.count) golden entries drifted beyond 1.0 %"), bad.stdout)
+    }
 }
