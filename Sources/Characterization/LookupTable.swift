@@ -39,6 +39,19 @@ public struct LookupTable: Codable, Sendable, Equatable {
         try encoder.encode(self).write(to: url, options: .atomic)
     }
 
+    /// Joins tables measured in shards (same board, cost table and kernel build); errors name the
+    /// first table that does not match.
+    public static func merge(_ tables: [(name: String, table: LookupTable)]) throws -> LookupTable {
+        guard var merged = tables.first?.table else { throw CharacterizationError("nothing to merge") }
+        for (name, t) in tables.dropFirst() {
+            guard t.board == merged.board, t.costHash == merged.costHash, t.kernelHash == merged.kernelHash else {
+                throw CharacterizationError("\(name) was measured for \(t.board) (costs \(t.costHash), kernels \(t.kernelHash)), not \(merged.board) (costs \(merged.costHash), kernels \(merged.kernelHash))")
+            }
+            merged.entries.merge(t.entries) { a, _ in a }
+        }
+        return merged
+    }
+
     public static func costHash(_ board: Board) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for (event, cost) in board.costVector.named.sorted(by: { $0.key < $1.key }) {

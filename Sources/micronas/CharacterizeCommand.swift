@@ -9,7 +9,8 @@ struct CharacterizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "characterize",
         abstract: "Lookup tables of operator cycles measured on the emulated boards, and their validation.",
-        subcommands: [CharacterizeMeasureCommand.self, CharacterizeValidateCommand.self], defaultSubcommand: CharacterizeMeasureCommand.self
+        subcommands: [CharacterizeMeasureCommand.self, CharacterizeValidateCommand.self, CharacterizeMergeCommand.self],
+        defaultSubcommand: CharacterizeMeasureCommand.self
     )
 }
 
@@ -150,6 +151,21 @@ struct CharacterizeValidateCommand: ParsableCommand {
                 print(String(format: "memory (planner vs measured high-water): R² %.6f, MAE %.1f B, max |error| %.3f %%", r.memory.r2, r.memory.maeMs, r.memory.maxAbsPct))
                 print(String(format: "MACs proxy (least squares): R² %.6f, MAE %.4f ms", r.macsProxy.r2, r.macsProxy.maeMs))
             }
+        }
+    }
+}
+
+struct CharacterizeMergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "merge", abstract: "Join tables measured with --shard into one (same board, cost table and kernel build).")
+    @Argument(help: "Shard tables.") var tables: [String]
+    @Option(help: "The merged table.") var out: String
+
+    func run() throws {
+        try reportingErrors {
+            guard tables.count >= 1 else { throw ValidationError("give at least one table") }
+            let merged = try LookupTable.merge(try tables.map { ($0, try LookupTable.load(URL(fileURLWithPath: $0))) })
+            try merged.save(URL(fileURLWithPath: out))
+            print("\(merged.entries.count) entries from \(tables.count) table(s) → \(out)")
         }
     }
 }

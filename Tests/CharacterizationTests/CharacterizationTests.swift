@@ -100,4 +100,40 @@ final class CharacterizationTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("drift: \(key):"), bad.stderr)
         XCTAssertTrue(bad.stdout.contains("1 of \(sample.entries.count) golden entries drifted beyond 1.0 %"), bad.stdout)
     }
+
+    /// Shards joined by `characterize merge` equal one full run; bad input leaves the table untouched.
+    func testShardsMergeAndBadInput() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let common = ["characterize", "--emulate", "cortex-m33", "--window", "32x6", "--classes", "3", "--time-reduce-filters", "8/4",
+                      "--sensor-fusion-filters", "16/8", "--stride1-cells", "1"]
+        for i in 0..<2 {
+            let r = try Fixtures.capture(Fixtures.micronas, common + ["--shard", "\(i)/2", "--table", dir.appendingPathComponent("s\(i).json").path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let merged = dir.appendingPathComponent("merged.json")
+        let m = try Fixtures.capture(Fixtures.micronas, ["characterize", "merge", dir.appendingPathComponent("s0.json").path,
+                                                          dir.appendingPathComponent("s1.json").path, "--out", merged.path])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        let full = dir.appendingPathComponent("full.json")
+        XCTAssertEqual(try Fixtures.capture(Fixtures.micronas, common + ["--table", full.path]).status, 0)
+        XCTAssertEqual(try LookupTable.load(merged).entries.keys.sorted(), try LookupTable.load(full).entries.keys.sorted())
+        // Bad input: a shard out of range, a corrupt table, a foreign table to merge; nothing is written.
+        let badShard = try Fixtures.capture(Fixtures.micronas, common + ["--shard", "2/2", "--table", full.path])
+        XCTAssertEqual(badShard.status, 64)
+        XCTAssertTrue(badShard.stderr.contains("--shard must be I/N with 0 ≤ I < N, got '2/2'"), badShard.stderr)
+        let corrupt = dir.appendingPathComponent("corrupt.json")
+        try "{ not json".write(to: corrupt, atomically: true, encoding: .utf8)
+        let c = try Fixtures.capture(Fixtures.micronas, common + ["--table", corrupt.path])
+        XCTAssertEqual(c.status, 2)
+        XCTAssertTrue(c.stderr.contains("\(corrupt.path): not a micronas lookup table (corrupt or foreign file)"), c.stderr)
+        XCTAssertEqual(try String(contentsOf: corrupt, encoding: .utf8), "{ not json", "the bad table is left untouched")
+        var foreign = try LookupTable.load(full)
+        foreign.board = "nucleo-f446re"
+        let foreignURL = dir.appendingPathComponent("foreign.json")
+        try foreign.save(foreignURL)
+        let f = try Fixtures.capture(Fixtures.micronas, ["characterize", "merge", full.path, foreignURL.path, "--out", dir.appendingPathComponent("x.json").path])
+        XCTAssertEqual(f.status, 2)
+        XCTAssertTrue(f.stderr.contains("\(foreignURL.path) was measured for nucleo-f446re"), f.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.json").path))
+    }
 }
