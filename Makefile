@@ -38,8 +38,9 @@ test: setup
 	swift build --build-tests
 	swift test --skip-build --disable-swift-testing
 
-## demo: setup + the main job (for now: the boards, a compiled program on the emulated Cortex-M33, and a
-## converter-written HAR model profiled per operator on it; the search issue replaces this).
+## demo: setup + the main job (for now: the boards, a compiled program on the emulated Cortex-M33, a
+## converter-written HAR model profiled per operator on it, the UCI-HAR search space characterized on it and
+## validated against whole models; the search issue replaces this).
 demo: release
 	$(BIN) targets
 	@echo
@@ -47,6 +48,10 @@ demo: release
 	$(BIN) emulate --target $(DEMO_BOARD) .build/demo/hello.elf
 	@echo
 	$(BIN) profile --target $(DEMO_BOARD) Tests/DeployTests/Fixtures/har_cnn_int8.tflite
+	@echo
+	$(BIN) space --window 128x9 --classes 6
+	$(BIN) characterize --emulate $(DEMO_BOARD) --window 128x9 --classes 6
+	$(BIN) characterize validate --emulate $(DEMO_BOARD) --window 128x9 --classes 6 --architectures 20
 
 ## bench-emulator: emulated MIPS with cycle accounting vs raw Unicorn on the same program.
 bench-emulator: release
