@@ -1,15 +1,13 @@
 import Deploy
-import Emulator
 import Foundation
 import Graph
 import Kernels
 import SearchSpace
 import Targets
 
-/// Fills a lookup table for a search space on an emulated board: for every operator configuration
-/// not yet in the table, a kernel call with seeded random data (built through the same lowering
-/// that deploys models) runs warm on the board, timed by DWT inside the firmware; entries are saved
-/// after every chunk, so a killed run resumes where it stopped.
+/// Fills a lookup table for a search space on an emulated board: every operator configuration not
+/// yet in the table runs as deployed models run it (see `fill`); entries are saved after every
+/// firmware, so a killed run resumes where it stopped.
 public struct Characterizer {
     public let space: SearchSpace
     public let board: Board
@@ -23,20 +21,6 @@ public struct Characterizer {
     /// covers the kernel sources, headers, harness and flags).
     public func kernelHash() throws -> String {
         String(try toolchain.firmware(board: board).lastPathComponent.split(separator: "-").last ?? "")
-    }
-
-    /// The kernel call of one configuration: a one-node graph (plus a second input for ADD) with
-    /// random int8 weights and scales, lowered like any model.
-    static func kernelCase(for node: Node, inputs shapes: [[Int]], seed: UInt64) throws -> KernelCase? {
-        var n = node
-        let inputNames = (0..<shapes.count).map { "x\($0)" }
-        n.inputs = inputNames
-        n.name = "op"
-        let graph = Graph(inputs: zip(inputNames, shapes).map { Graph.Input(name: $0, shape: $1) }, nodes: [n], outputs: ["op"])
-        let lowered = try LoweredModel(try RandomQuantization.model(for: graph, seed: seed))
-        var g = SeededGenerator(seed: seed)
-        let data = shapes.map { s in (0..<s.reduce(1, *)).map { _ in UInt8.random(in: 0...255, using: &g) } }
-        return lowered.ops.first?.kernelCase(inputs: data, weights: lowered.model.weights["op"])
     }
 
     public struct Progress: Sendable { public var done: Int; public var total: Int; public var newEntries: Int }
@@ -81,10 +65,7 @@ public struct Characterizer {
             let sample = [UInt8]((0..<runner.generator.inputBytes).map { UInt8(truncatingIfNeeded: $0 &* 37) })
             let r = try runner.runEmulated(board: board, samples: [sample], warm: true)
             for (i, key) in group.enumerated() {
-                let op = lowered.ops[i]
-                let macs = op.kernelCase(inputs: op.inputs.map { [UInt8](repeating: 0, count: lowered.byteSize($0)) },
-                                         weights: lowered.model.weights[op.node.name])?.macs ?? 0
-                table.entries[key.text] = LookupTable.Entry(cycles: r.opCycles[0][i], macs: macs)
+                table.entries[key.text] = LookupTable.Entry(cycles: r.opCycles[0][i], macs: lowered.ops[i].macs)
                 added += 1
             }
             if let url { try table.save(url) }

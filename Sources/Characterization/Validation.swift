@@ -1,5 +1,4 @@
 import Deploy
-import Emulator
 import Foundation
 import Graph
 import Kernels
@@ -42,9 +41,7 @@ extension Characterizer {
             let runner = try ModelRunner(lowered, toolchain: toolchain, boards: [board])
             let input = [UInt8]((0..<lowered.byteSize(lowered.inputs[0])).map { UInt8(truncatingIfNeeded: $0 &* 31) })
             let r = try runner.runEmulated(board: board, samples: [input], warm: true)
-            let macs = lowered.ops.reduce(0) { sum, op in
-                sum + (op.kernelCase(inputs: op.inputs.map { [UInt8](repeating: 0, count: lowered.byteSize($0)) }, weights: model.weights[op.node.name])?.macs ?? 0)
-            }
+            let macs = lowered.ops.reduce(0) { $0 + $1.macs }
             return (try Self.predictCycles(graph, table: table), Double(r.invokeCycles[0]), runner.generator.plan.arenaBytes, r.arenaHighWater, macs)
         }
         let calibration = try measure(space.sample(using: &g))

@@ -141,12 +141,12 @@ extension RawWindows {
             for (k, i) in order.enumerated() { split[i] = k < nTest ? .test : (k < nTest + nVal ? .val : .train) }
             method = .randomWindow(seed: seed)
         }
-        // Every class must have training windows; every split must have windows.
-        for s in WindowDataset.Split.allCases {
-            let n = split.filter { $0 == s }.count
-            if n == 0 && !(s == .val && { if case .subject(_, _, 0, _) = options { return true } else { return false } }()) {
-                throw DatasetError("\(name): the \(s.name) split is empty")
-            }
+        // Every split must have windows (validation may be empty when no validation subjects were asked
+        // for); every class must have training windows.
+        var noValidationAsked = false
+        if case .subject(_, _, 0, _) = options { noValidationAsked = true }
+        for s in WindowDataset.Split.allCases where !split.contains(s) && !(s == .val && noValidationAsked) {
+            throw DatasetError("\(name): the \(s.name) split is empty")
         }
         var trainPerClass = [Int](repeating: 0, count: classes.count)
         for i in 0..<count where split[i] == .train { trainPerClass[Int(y[i])] += 1 }

@@ -45,7 +45,8 @@ public struct CodeGenerator {
 
     /// Writes the folder: micronas_model.{h,c}, kernels/, Makefile, README.md. `kernelsDirectory`
     /// is the repository's kernels/src; `boards` gives the Makefile's per-board flags.
-    public func write(to directory: URL, kernelsDirectory: URL, boards: [Board]) throws {
+    /// `source` / `header`: this generator's `source()` / `header()` when the caller already has them.
+    public func write(to directory: URL, kernelsDirectory: URL, boards: [Board], source: String? = nil, header: String? = nil) throws {
         let fm = FileManager.default
         let kernels = directory.appendingPathComponent("kernels")
         try fm.createDirectory(at: kernels, withIntermediateDirectories: true)
@@ -55,8 +56,8 @@ public struct CodeGenerator {
             try? fm.removeItem(at: target)
             try fm.copyItem(at: kernelsDirectory.appendingPathComponent(name), to: target)
         }
-        try header().write(to: directory.appendingPathComponent("micronas_model.h"), atomically: true, encoding: .utf8)
-        try source().write(to: directory.appendingPathComponent("micronas_model.c"), atomically: true, encoding: .utf8)
+        try (header ?? self.header()).write(to: directory.appendingPathComponent("micronas_model.h"), atomically: true, encoding: .utf8)
+        try (source ?? self.source()).write(to: directory.appendingPathComponent("micronas_model.c"), atomically: true, encoding: .utf8)
         try makefile(boards: boards).write(to: directory.appendingPathComponent("Makefile"), atomically: true, encoding: .utf8)
         try readme().write(to: directory.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
     }

@@ -65,6 +65,16 @@ public struct LoweredOp: Sendable {
         case copy(bytes: Int)
     }
 
+    /// Multiply-accumulates of the call (0 for ops without a weight product).
+    public var macs: Int {
+        switch call {
+        case let .conv(input, filter, window, _, _): return KernelCase.convolutionMACs(input: input, filter: filter, window: window, depthwise: false)
+        case let .depthwise(input, filter, window, _, _): return KernelCase.convolutionMACs(input: input, filter: filter, window: window, depthwise: true)
+        case let .fullyConnected(depth, units, _, _): return depth * units
+        default: return 0
+        }
+    }
+
     /// TFLite's name of the operator (profile reports).
     public var opName: String {
         switch call {
@@ -191,14 +201,16 @@ public enum ReferenceInterpreter {
         }
         for op in lowered.ops {
             let data = op.inputs.map { memory[$0]! }
-            if flavor == .litert, case .fullyConnected(let c)? = op.kernelCase(inputs: data, weights: lowered.model.weights[op.node.name]) {
+            guard let call = op.kernelCase(inputs: data, weights: lowered.model.weights[op.node.name]) else {
+                memory[op.output] = data[0]  // RESHAPE
+                continue
+            }
+            if flavor == .litert, case .fullyConnected(let c) = call {
                 memory[op.output] = ReferenceOps.fullyConnected(input: c.input, batches: c.batches, depth: c.depth, inputZeroPoint: c.inputZeroPoint,
                                                                 filter: c.filter, units: c.units, bias: c.bias, requant: c.requant,
                                                                 singleRounding: true).map { UInt8(bitPattern: $0) }
-            } else if let call = op.kernelCase(inputs: data, weights: lowered.model.weights[op.node.name]) {
-                memory[op.output] = call.reference().map { UInt8(bitPattern: $0) }
             } else {
-                memory[op.output] = data[0]
+                memory[op.output] = call.reference().map { UInt8(bitPattern: $0) }
             }
         }
         return lowered.outputs.map { memory[$0]! }

@@ -21,13 +21,14 @@ public struct ModelRunner {
         }
         generator = CodeGenerator(lowered)
         self.toolchain = toolchain
+        let source = generator.source(), header = generator.header()
         var hash = FNV1a()
-        hash.add(generator.source()); hash.add(generator.header())
+        hash.add(source); hash.add(header)
         directory = toolchain.cacheDirectory.appendingPathComponent("models/\(String(hash.value, radix: 16))")
         if !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Makefile").path) {
             // Written to a temporary folder and renamed, so an interrupted export never leaves half a folder.
             let temporary = toolchain.cacheDirectory.appendingPathComponent("models/.tmp-\(getpid())-\(UUID().uuidString)")
-            try generator.write(to: temporary, kernelsDirectory: toolchain.kernelsDirectory, boards: boards)
+            try generator.write(to: temporary, kernelsDirectory: toolchain.kernelsDirectory, boards: boards, source: source, header: header)
             try? FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
             if rename(temporary.path, directory.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
         }

@@ -11,7 +11,6 @@ public enum KernelBench {
         /// The role in the search space: time-reduce, sensor-fusion, pointwise, output, edge, other.
         public var group: String
         public var call: KernelCase
-        public init(name: String, group: String, call: KernelCase) { (self.name, self.group, self.call) = (name, group, call) }
     }
 
     public struct Result: Sendable {

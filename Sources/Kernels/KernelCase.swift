@@ -130,15 +130,17 @@ public enum KernelCase: Sendable, CustomStringConvertible {
     /// Multiply-accumulates of the call (0 for ops without a weight product).
     public var macs: Int {
         switch self {
-        case .conv(let c):
-            let (oh, ow) = c.window.outputHW(c.inputShape)
-            return c.inputShape.n * oh * ow * c.filterShape.n * c.filterShape.h * c.filterShape.w * c.inputShape.c
-        case .depthwise(let c):
-            let (oh, ow) = c.window.outputHW(c.inputShape)
-            return c.inputShape.n * oh * ow * c.inputShape.c * c.filterShape.h * c.filterShape.w
+        case .conv(let c): return Self.convolutionMACs(input: c.inputShape, filter: c.filterShape, window: c.window, depthwise: false)
+        case .depthwise(let c): return Self.convolutionMACs(input: c.inputShape, filter: c.filterShape, window: c.window, depthwise: true)
         case .fullyConnected(let c): return c.batches * c.depth * c.units
         default: return 0
         }
+    }
+
+    /// MACs of a CONV_2D (filter OHWI) or DEPTHWISE_CONV_2D (filter 1HWC) from shapes alone.
+    public static func convolutionMACs(input: Shape4, filter: Shape4, window: WindowParams, depthwise: Bool) -> Int {
+        let (oh, ow) = window.outputHW(input)
+        return input.n * oh * ow * filter.h * filter.w * input.c * (depthwise ? 1 : filter.n)
     }
 
     public var description: String {

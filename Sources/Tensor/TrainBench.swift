@@ -15,10 +15,10 @@ public enum TrainBench {
         let labels = (0..<batch).map { $0 % classes }
         var adam = Adam(learningRate: 1e-3)
         let params = network.parameters
-        var parallel = ParallelStep(network: network, workers: workers)
+        var parallel = workers > 1 ? ParallelStep(network: network, workers: workers) : nil
         func step() {
-            if workers > 1 {
-                _ = parallel.lossAndGradients(x, labels: labels, classes: classes, seed: seed)
+            if parallel != nil {
+                _ = parallel!.lossAndGradients(x, labels: labels, classes: classes, seed: seed)
             } else {
                 for p in params { p.grad = nil }
                 let loss = network.forward(x, logits: true).reshaped([batch, classes]).crossEntropy(labels: labels)

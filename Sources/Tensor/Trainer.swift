@@ -100,7 +100,7 @@ public struct Trainer {
         return Metrics(accuracy: total > 0 ? Double(correct) / Double(total) : 0, macroF1: f1 / Double(confusion.count))
     }
 
-    public func run(_ d: WindowDataset, progress: (EpochReport) -> Void = { _ in }, batchProgress: (Int, Int) -> Void = { _, _ in }) throws -> [EpochReport] {
+    public func run(_ d: WindowDataset, progress: (EpochReport) -> Void = { _ in }) throws -> [EpochReport] {
         try Self.check(d, fits: network)
         var generator = SplitMixGenerator(seed: config.seed &+ 0x5EED)
         var adam = Adam(learningRate: config.learningRate, weightDecay: config.weightDecay)
@@ -126,7 +126,6 @@ public struct Trainer {
                 adam.learningRate = cosineLearningRate(base: config.learningRate, step: (epoch - 1) * steps + s, of: config.epochs * steps)
                 adam.step(params)
                 lossSum += Double(loss) * Double(part.count)
-                batchProgress(s + 1, steps)
             }
             if let url = checkpoint { try saveCheckpoint(to: url, epoch: epoch) }
             let report = EpochReport(epoch: epoch, loss: lossSum / Double(train.count), learningRate: adam.learningRate,

@@ -4,6 +4,7 @@ import Datasets
 import Foundation
 import Kernels
 import SearchSpace
+import Targets
 
 struct CharacterizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,10 +22,7 @@ struct CharacterizeMeasureCommand: ParsableCommand {
         discussion: "Only missing entries run; the table is saved after every chunk, so a killed run resumes. The table file is keyed by board, cost-table hash and kernel-build hash: a recalibrated board or rebuilt kernels start a new table."
     )
 
-    @OptionGroup var location: TargetsLocation
-    @Option(name: .customLong("emulate"), help: "Board or alias (cortex-m4, cortex-m33, cortex-m7).") var board: String
-    @OptionGroup var space: SpaceOptions
-    @Option(help: "Table file (default: $MICRONAS_CACHE/characterization/<board>-<window>-<classes>.json).") var table: String?
+    @OptionGroup var target: CharacterizationTarget
     @Option(help: "Measure only shard I of N (as I/N, 0-based).") var shard = "0/1"
     @Option(help: "Re-measure the entries of this golden sample and exit 1 if any drifted (the CI gate).") var check: String?
     @Option(help: "Drift tolerance for --check, in percent (e.g. 1%).") var tolerance = "1%"
@@ -34,9 +32,7 @@ struct CharacterizeMeasureCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let catalog = try location.catalog()
-            let b = try catalog.board(named: board)
-            var s = try space.space()
+            var (b, s, toolchain) = try target.resolve()
             if let path = check ?? writeGolden {
                 guard let tol = Double(tolerance.replacingOccurrences(of: "%", with: "")), tol >= 0 else {
                     throw ValidationError("--tolerance must be a percentage like 1%, got '\(tolerance)'")
@@ -48,7 +44,7 @@ struct CharacterizeMeasureCommand: ParsableCommand {
                     }
                 }
                 if let g = golden { s = g.space }
-                let characterizer = Characterizer(space: s, board: b, toolchain: KernelToolchain(catalog: catalog))
+                let characterizer = Characterizer(space: s, board: b, toolchain: toolchain)
                 let keys = golden.map { Set($0.entries.keys) } ?? GoldenSample.keys(s, count: goldenCount)
                 var t = LookupTable(board: b.name, costHash: LookupTable.costHash(b), kernelHash: try characterizer.kernelHash())
                 try characterizer.fill(&t, saveTo: nil, only: keys)
@@ -75,8 +71,8 @@ struct CharacterizeMeasureCommand: ParsableCommand {
             guard parts.count == 2, parts[1] >= 1, (0..<parts[1]).contains(parts[0]) else {
                 throw ValidationError("--shard must be I/N with 0 ≤ I < N, got '\(shard)'")
             }
-            let characterizer = Characterizer(space: s, board: b, toolchain: KernelToolchain(catalog: catalog))
-            let url = table.map { URL(fileURLWithPath: $0) } ?? defaultTable(b.name, s)
+            let characterizer = Characterizer(space: s, board: b, toolchain: toolchain)
+            let url = target.tableURL(b, s)
             let costHash = LookupTable.costHash(b)
             printError("building the kernel firmware for \(b.name)…")
             let kernelHash = try characterizer.kernelHash()
@@ -105,8 +101,22 @@ struct CharacterizeMeasureCommand: ParsableCommand {
     }
 }
 
-func defaultTable(_ board: String, _ s: SearchSpace) -> URL {
-    DatasetStore().root.deletingLastPathComponent().appendingPathComponent("characterization/\(board)-\(s.time)x\(s.sensors)-\(s.classes).json")
+/// The board, search space and table file every characterization command works on.
+struct CharacterizationTarget: ParsableArguments {
+    @OptionGroup var location: TargetsLocation
+    @Option(name: .customLong("emulate"), help: "Board or alias (cortex-m4, cortex-m33, cortex-m7).") var board: String
+    @OptionGroup var space: SpaceOptions
+    @Option(help: "Table file (default: $MICRONAS_CACHE/characterization/<board>-<window>-<classes>.json).") var table: String?
+
+    func resolve() throws -> (board: Board, space: SearchSpace, toolchain: KernelToolchain) {
+        let catalog = try location.catalog()
+        return (try catalog.board(named: board), try space.space(), KernelToolchain(catalog: catalog))
+    }
+
+    func tableURL(_ b: Board, _ s: SearchSpace) -> URL {
+        table.map { URL(fileURLWithPath: $0) }
+            ?? DatasetStore().root.deletingLastPathComponent().appendingPathComponent("characterization/\(b.name)-\(s.time)x\(s.sensors)-\(s.classes).json")
+    }
 }
 
 struct CharacterizeValidateCommand: ParsableCommand {
@@ -115,10 +125,7 @@ struct CharacterizeValidateCommand: ParsableCommand {
         abstract: "Predict random architectures' latency and arena from the table, run them whole on the emulated board, report the errors (and the MACs proxy's)."
     )
 
-    @OptionGroup var location: TargetsLocation
-    @Option(name: .customLong("emulate"), help: "Board or alias.") var board: String
-    @OptionGroup var space: SpaceOptions
-    @Option(help: "Table file (default: as `characterize`).") var table: String?
+    @OptionGroup var target: CharacterizationTarget
     @Option(help: "Random architectures.") var architectures = 50
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Flag(help: "Print one JSON object.") var json = false
@@ -126,13 +133,11 @@ struct CharacterizeValidateCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard architectures >= 2 else { throw ValidationError("--architectures must be at least 2") }
-            let catalog = try location.catalog()
-            let b = try catalog.board(named: board)
-            let s = try space.space()
-            let url = table.map { URL(fileURLWithPath: $0) } ?? defaultTable(b.name, s)
-            guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no table at \(url.path); run `micronas characterize --emulate \(board)` first") }
+            let (b, s, toolchain) = try target.resolve()
+            let url = target.tableURL(b, s)
+            guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no table at \(url.path); run `micronas characterize --emulate \(target.board)` first") }
             let t = try LookupTable.load(url)
-            let characterizer = Characterizer(space: s, board: b, toolchain: KernelToolchain(catalog: catalog))
+            let characterizer = Characterizer(space: s, board: b, toolchain: toolchain)
             let start = Date()
             let r = try characterizer.validate(table: t, count: architectures, seed: seed) { i in
                 if i % 10 == 0 || i == architectures { printError("\(i)/\(architectures) architectures") }

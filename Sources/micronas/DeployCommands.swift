@@ -172,11 +172,7 @@ struct ProfileCommand: ParsableCommand {
                 let s = v.sorted()
                 return s.count % 2 == 1 ? Double(s[s.count / 2]) : (Double(s[s.count / 2 - 1]) + Double(s[s.count / 2])) / 2
             }
-            let ops = t.lowered.ops.map { op -> (LoweredOp, Double, Int) in
-                let macs = op.kernelCase(inputs: op.inputs.map { [UInt8](repeating: 0, count: t.lowered.byteSize($0)) },
-                                         weights: t.lowered.model.weights[op.node.name])?.macs ?? 0
-                return (op, median(r.opCycles.map { $0[op.index] }), macs)
-            }
+            let ops = t.lowered.ops.map { op in (op, median(r.opCycles.map { $0[op.index] }), op.macs) }
             let total = median(r.invokeCycles)
             let plan = t.runner.generator.plan
             if json {
