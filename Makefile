@@ -1,6 +1,6 @@
 # micronas — see README.md.
 SHELL := /bin/bash
-APT_PACKAGES := libunicorn-dev libcapstone-dev gcc-arm-none-eabi libnewlib-arm-none-eabi libopenblas-dev pkg-config zlib1g-dev
+APT_PACKAGES := libunicorn-dev libcapstone-dev gcc-arm-none-eabi libnewlib-arm-none-eabi libopenblas-dev pkg-config zlib1g-dev libsqlite3-dev
 VENV := .venv
 # Pinned so every machine compares against the same interpreters (tflite-micro publishes only pre-releases).
 LITERT := ai-edge-litert==2.3.0

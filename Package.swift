@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "SearchSpace", dependencies: ["Graph", "Quant", "Tensor"]),
 
         /// Lookup tables of operator cycles measured on the emulated boards, latency/memory prediction, validation.
-        .target(name: "Characterization", dependencies: ["SearchSpace", "Graph", "Deploy", "Kernels", "Targets"]),
+        .target(name: "Characterization", dependencies: ["SearchSpace", "Graph", "Deploy", "Kernels", "Targets", "Tensor", "CSQLite"]),
 
         /// Float32 tensors with reverse-mode autodiff, BLAS-backed convolutions, optimizers; trains a `Graph`.
         .target(name: "Tensor", dependencies: ["COpenBLAS", "Graph", "Datasets"]),
@@ -74,6 +74,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         /// zlib (compressed MATLAB v5 files of the SkodaR dataset).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        /// SQLite (the characterization lookup tables).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         /// Fixed-argument wrappers for Unicorn's variadic `uc_hook_add` and macro-only `uc_ctl_*`.
         .target(name: "CEmulatorShims", dependencies: ["CUnicorn"]),
 
@@ -86,7 +88,7 @@ let package = Package(
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Graph", "Kernels", "Quant", "Emulator", "Targets", "Datasets", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SearchSpaceTests", dependencies: ["SearchSpace", "Graph", "Tensor", "Deploy", "Datasets", "TestSupport"]),
-        .testTarget(name: "CharacterizationTests", dependencies: ["Characterization", "SearchSpace", "Deploy", "Kernels", "Emulator", "Targets", "Graph", "Datasets", "TestSupport"]),
+        .testTarget(name: "CharacterizationTests", dependencies: ["Characterization", "SearchSpace", "Deploy", "Kernels", "Emulator", "Targets", "Graph", "Datasets", "Tensor", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Graph", "Datasets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "TestSupport"]),

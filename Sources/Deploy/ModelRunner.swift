@@ -63,6 +63,9 @@ public struct ModelRunner {
         public var stackBytes: Int
         /// The emulator's statistics for the whole run (nil on the host).
         public var run: RunResult?
+        /// Per sample, per op: the events behind `opCycles` (emulated runs with `recordEvents`);
+        /// `opEvents[s][i] · costs` is `opCycles[s][i]` up to the counter's rounding.
+        public var opEvents: [[EventVector]]? = nil
     }
 
     func stream(_ samples: [[UInt8]], warm: Bool) throws -> [UInt8] {
@@ -105,12 +108,33 @@ public struct ModelRunner {
 
     /// Runs `samples` (each `inputBytes` long) on the emulated `board`. `warm`: each sample runs once
     /// untimed first (caches and flash prefetch warm, as in a steady-state loop on the board).
-    public func runEmulated(board: Board, samples: [[UInt8]], warm: Bool = true, maxInstructions: UInt64 = 50_000_000_000) throws -> Result {
+    /// `recordEvents`: also return each op's event vector (`Result.opEvents`).
+    public func runEmulated(board: Board, samples: [[UInt8]], warm: Bool = true, maxInstructions: UInt64 = 50_000_000_000,
+                            recordEvents: Bool = false) throws -> Result {
         let image = try ELFImage(path: try firmware(board: board).path)
-        let run = try Machine(board: board, image: image).runToSuccess(RunOptions(maxInstructions: maxInstructions, stdin: try stream(samples, warm: warm)))
+        var options = RunOptions(maxInstructions: maxInstructions, stdin: try stream(samples, warm: warm))
+        options.recordCounterEvents = recordEvents
+        let run = try Machine(board: board, image: image).runToSuccess(options)
         var r = try decode(run.stdout, samples: samples.count)
         r.run = run
+        if recordEvents { r.opEvents = try opEvents(run.counterReads, samples: samples.count, warm: warm) }
         return r
+    }
+
+    /// Pairs the runner's CYCCNT reads (model_runner.c: two for the read overhead; per sample, the
+    /// untimed warm invoke's begin/end per op, the invoke's start, begin/end per op, its end) into
+    /// each timed op's events, less the events of one counter read — as `opCycles` subtracts its cycles.
+    func opEvents(_ reads: [CounterRead], samples: Int, warm: Bool) throws -> [[EventVector]] {
+        let ops = generator.lowered.ops.count
+        let perSample = (warm ? 2 * ops : 0) + 2 + 2 * ops
+        guard reads.count == 2 + samples * perSample, reads.allSatisfy({ $0.events != nil }) else {
+            throw DeployError("the model runner made \(reads.count) cycle-counter reads; \(2 + samples * perSample) expected for \(samples) sample(s) of \(ops) ops")
+        }
+        let overhead = reads[1].events! - reads[0].events!
+        return (0..<samples).map { s in
+            let start = 2 + s * perSample + (warm ? 2 * ops : 0) + 1
+            return (0..<ops).map { i in reads[start + 2 * i + 1].events! - reads[start + 2 * i].events! - overhead }
+        }
     }
 
     public func runHost(samples: [[UInt8]]) throws -> Result {

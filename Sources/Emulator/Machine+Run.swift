@@ -312,6 +312,22 @@ extension Machine {
         return before
     }
 
+    /// The events behind `cyclesBefore(address:)`: the run's totals less the static events of the
+    /// current block from the instruction at `address` on (and a divide priced there but not yet run).
+    func eventsBefore(address: UInt64) -> EventVector {
+        var events = eventTotals()
+        let i = hot.pointee.current
+        guard i >= 0 else { return events }
+        let a = analyses[i]
+        let k = a.index(of: UInt32(truncatingIfNeeded: address)) ?? (a.instructions.count - 1)
+        let prefix = BlockAnalysis(instructions: Array(a.instructions[0..<k]), costs: costs).events
+        for e in 0..<events.values.count { events.values[e] += prefix.values[e] - a.events.values[e] }
+        if lastDivide.address == address && lastDivide.stamp == hot.pointee.instructions && costs[.divideCycles] != 0 {
+            events[.divideCycles] -= lastDivide.cost / costs[.divideCycles]
+        }
+        return events
+    }
+
     /// The address of the instruction in the current block whose memory access covers `address`,
     /// found by evaluating each candidate's addressing mode with the live registers. (Unicorn does not
     /// keep PC exact inside memory callbacks.) Successive accesses in one block advance a cursor.
@@ -382,7 +398,8 @@ extension Machine {
         guard address == DWTRegister.cyccnt else { return dwtRegisters[Int((address - DWTRegister.base) >> 2)] }
         let pc = locateAccess(address)
         let v = dwt.value(at: cyclesBefore(address: pc ?? currentBlockStart))
-        counterReads.append(CounterRead(pc: pc ?? currentBlockStart, value: v))
+        counterReads.append(CounterRead(pc: pc ?? currentBlockStart, value: v,
+                                        events: options.recordCounterEvents ? eventsBefore(address: pc ?? currentBlockStart) : nil))
         return v
     }
 }

@@ -22,6 +22,9 @@ public struct RunOptions: Sendable {
     /// address analysis. About 2× slower (see DataAccess.swift); it is the reference the tests
     /// compare the analysis against.
     public var dataReadsByMemoryHooks: Bool = false
+    /// Record, with every DWT->CYCCNT read, the event vector accumulated before the reading
+    /// instruction (so a region's events are the difference of two reads, as its cycles are).
+    public var recordCounterEvents: Bool = false
 
     public init(maxInstructions: UInt64 = 1_000_000_000, timeoutSeconds: Double? = nil, stdin: [UInt8] = [],
                 commandLine: String = "firmware", probes: [UInt64] = []) {

@@ -19,6 +19,9 @@ public enum StopReason: Equatable, Sendable, CustomStringConvertible {
 public struct CounterRead: Sendable, Equatable {
     public var pc: UInt64
     public var value: UInt32
+    /// The events accumulated before the reading instruction (`RunOptions.recordCounterEvents`);
+    /// their dot product with the board's costs is the modelled count the read returned.
+    public var events: EventVector? = nil
 }
 
 /// Everything a finished run reports.

@@ -108,6 +108,21 @@ public struct EventVector: Equatable, Sendable {
         return r
     }
 
+    public static func - (a: EventVector, b: EventVector) -> EventVector {
+        var r = a
+        for i in 0..<r.values.count { r.values[i] -= b.values[i] }
+        return r
+    }
+
+    /// A vector from named counts (`named`'s inverse); nil when a name is not an event.
+    public init?(named: [String: Double]) {
+        self.init()
+        for (name, v) in named {
+            guard let e = Event(rawValue: name) else { return nil }
+            self[e] = v
+        }
+    }
+
     /// Non-zero entries by name, for reports.
     public var named: [String: Double] {
         var d: [String: Double] = [:]

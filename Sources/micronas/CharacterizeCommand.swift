@@ -10,7 +10,7 @@ struct CharacterizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "characterize",
         abstract: "Lookup tables of operator cycles measured on the emulated boards, and their validation.",
-        subcommands: [CharacterizeMeasureCommand.self, CharacterizeValidateCommand.self, CharacterizeMergeCommand.self],
+        subcommands: [CharacterizeMeasureCommand.self, CharacterizeValidateCommand.self, CharacterizeMergeCommand.self, CharacterizeInfoCommand.self],
         defaultSubcommand: CharacterizeMeasureCommand.self
     )
 }
@@ -19,7 +19,7 @@ struct CharacterizeMeasureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "measure",
         abstract: "Measure every operator configuration of a search space on an emulated board into a lookup table.",
-        discussion: "Only missing entries run; the table is saved after every chunk, so a killed run resumes. The table file is keyed by board, cost-table hash and kernel-build hash: a recalibrated board or rebuilt kernels start a new table."
+        discussion: "Only missing entries run; each firmware's entries are committed as it finishes, so a killed run resumes. Entries are keyed by board, cost-table hash, kernel-build hash and configuration, and keep their event vectors: a recalibrated board (new costs, same event model) is re-priced from the stored events without emulating; rebuilt kernels are measured again."
     )
 
     @OptionGroup var target: CharacterizationTarget
@@ -47,7 +47,7 @@ struct CharacterizeMeasureCommand: ParsableCommand {
                 let characterizer = Characterizer(space: s, board: b, toolchain: toolchain)
                 let keys = golden.map { Set($0.entries.keys) } ?? GoldenSample.keys(s, count: goldenCount)
                 var t = LookupTable(board: b.name, costHash: LookupTable.costHash(b), kernelHash: try characterizer.kernelHash())
-                try characterizer.fill(&t, saveTo: nil, only: keys)
+                try characterizer.fill(&t, store: nil, only: keys)
                 let measured = t.entries.mapValues(\.cycles)
                 if let g = golden {
                     let drifted = g.drift(against: measured, tolerance: tol)
@@ -72,30 +72,29 @@ struct CharacterizeMeasureCommand: ParsableCommand {
                 throw ValidationError("--shard must be I/N with 0 ≤ I < N, got '\(shard)'")
             }
             let characterizer = Characterizer(space: s, board: b, toolchain: toolchain)
-            let url = target.tableURL(b, s)
+            let store = try TableStore(url: target.tableURL())
             let costHash = LookupTable.costHash(b)
             printError("building the kernel firmware for \(b.name)…")
             let kernelHash = try characterizer.kernelHash()
-            var t = LookupTable(board: b.name, costHash: costHash, kernelHash: kernelHash)
-            if FileManager.default.fileExists(atPath: url.path) {
-                let existing = try LookupTable.load(url)
-                if existing.board == b.name && existing.costHash == costHash && existing.kernelHash == kernelHash {
-                    t = existing
-                } else {
-                    printError("\(url.path) was measured for \(existing.board) (costs \(existing.costHash), kernels \(existing.kernelHash)); starting a new table")
-                }
-            }
-            let before = t.entries.count
+            var t = try store.table(board: b.name, costHash: costHash, kernelHash: kernelHash)
+            let configurations = Set(s.operatorKeys().map(\.text))
+            let before = t.entries.keys.filter(configurations.contains).count
             let start = Date()
-            let added = try characterizer.fill(&t, saveTo: url, shard: (parts[0], parts[1])) { p in
+            var last = Date.distantPast
+            let (emulated, repriced) = try characterizer.fill(&t, store: store, shard: (parts[0], parts[1])) { p in
+                guard p.done == p.total || Date().timeIntervalSince(last) >= 1 else { return }
+                last = Date()
                 printError("\(p.done)/\(p.total) configurations (\(p.newEntries) new)")
             }
             let wall = Date().timeIntervalSince(start)
+            let entries = t.entries.keys.filter(configurations.contains).count
             if json {
-                print(try jsonLine(["board": b.name, "table": url.path, "entries": t.entries.count, "new_entries": added,
-                                    "configurations": s.operatorKeys().count, "wall_seconds": wall, "cost_hash": costHash, "kernel_hash": kernelHash]))
+                print(try jsonLine(["board": b.name, "table": store.url.path, "entries": entries, "new_entries": emulated + repriced,
+                                    "emulated": emulated, "repriced": repriced, "configurations": configurations.count,
+                                    "wall_seconds": wall, "cost_hash": costHash, "kernel_hash": kernelHash]))
             } else {
-                print(String(format: "%@: %d entries (%d new, %d before) in %.1f s → %@", b.name, t.entries.count, added, before, wall, url.path))
+                print(String(format: "%@: %d of %d configurations (%d new: %d emulated, %d re-priced from stored events; %d before) in %.1f s → %@",
+                             b.name, entries, configurations.count, emulated + repriced, emulated, repriced, before, wall, store.url.path))
             }
         }
     }
@@ -106,16 +105,23 @@ struct CharacterizationTarget: ParsableArguments {
     @OptionGroup var location: TargetsLocation
     @Option(name: .customLong("emulate"), help: "Board or alias (cortex-m4, cortex-m33, cortex-m7).") var board: String
     @OptionGroup var space: SpaceOptions
-    @Option(help: "Table file (default: $MICRONAS_CACHE/characterization/<board>-<window>-<classes>.json).") var table: String?
+    @OptionGroup var file: TableFile
 
     func resolve() throws -> (board: Board, space: SearchSpace, toolchain: KernelToolchain) {
         let catalog = try location.catalog()
         return (try catalog.board(named: board), try space.space(), KernelToolchain(catalog: catalog))
     }
 
-    func tableURL(_ b: Board, _ s: SearchSpace) -> URL {
+    func tableURL() -> URL { file.url }
+}
+
+/// The lookup-table file (SQLite; one file holds any number of boards, cost tables and kernel builds).
+struct TableFile: ParsableArguments {
+    @Option(help: "Lookup-table file (SQLite; default: $MICRONAS_CACHE/characterization/lookup.sqlite).") var table: String?
+
+    var url: URL {
         table.map { URL(fileURLWithPath: $0) }
-            ?? DatasetStore().root.deletingLastPathComponent().appendingPathComponent("characterization/\(b.name)-\(s.time)x\(s.sensors)-\(s.classes).json")
+            ?? DatasetStore().root.deletingLastPathComponent().appendingPathComponent("characterization/lookup.sqlite")
     }
 }
 
@@ -134,10 +140,10 @@ struct CharacterizeValidateCommand: ParsableCommand {
         try reportingErrors {
             guard architectures >= 2 else { throw ValidationError("--architectures must be at least 2") }
             let (b, s, toolchain) = try target.resolve()
-            let url = target.tableURL(b, s)
+            let url = target.tableURL()
             guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no table at \(url.path); run `micronas characterize --emulate \(target.board)` first") }
-            let t = try LookupTable.load(url)
             let characterizer = Characterizer(space: s, board: b, toolchain: toolchain)
+            let t = try TableStore(url: url, create: false).table(board: b.name, costHash: LookupTable.costHash(b), kernelHash: try characterizer.kernelHash())
             let start = Date()
             let r = try characterizer.validate(table: t, count: architectures, seed: seed) { i in
                 if i % 10 == 0 || i == architectures { printError("\(i)/\(architectures) architectures") }
@@ -161,16 +167,43 @@ struct CharacterizeValidateCommand: ParsableCommand {
 }
 
 struct CharacterizeMergeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "merge", abstract: "Join tables measured with --shard into one (same board, cost table and kernel build).")
-    @Argument(help: "Shard tables.") var tables: [String]
-    @Option(help: "The merged table.") var out: String
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Join table files (e.g. measured with --shard on several machines) into one; the inputs are only read.")
+    @Argument(help: "Table files to merge.") var tables: [String]
+    @Option(help: "The merged table file (created if missing; rows it already has are kept).") var out: String
 
     func run() throws {
         try reportingErrors {
-            guard tables.count >= 1 else { throw ValidationError("give at least one table") }
-            let merged = try LookupTable.merge(try tables.map { ($0, try LookupTable.load(URL(fileURLWithPath: $0))) })
-            try merged.save(URL(fileURLWithPath: out))
-            print("\(merged.entries.count) entries from \(tables.count) table(s) → \(out)")
+            guard !tables.isEmpty else { throw ValidationError("give at least one table file") }
+            // Open every input first: a corrupt or foreign one stops the merge before anything is written.
+            let inputs = try tables.map { try TableStore(url: URL(fileURLWithPath: $0), create: false) }
+            let merged = try TableStore(url: URL(fileURLWithPath: out))
+            var added = 0
+            for input in inputs { added += try merged.merge(from: input) }
+            print("\(added) entries added from \(tables.count) table file(s); \(try merged.count()) in \(out)")
+        }
+    }
+}
+
+struct CharacterizeInfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "What a lookup-table file holds: entries per board, cost table and kernel build.")
+    @OptionGroup var file: TableFile
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let store = try TableStore(url: file.url, create: false)
+            let rows = try store.summary()
+            if json {
+                print(try jsonLine(["table": store.url.path, "tables": rows.map { ["board": $0.board, "cost_hash": $0.costHash, "kernel_hash": $0.kernelHash,
+                                                                                  "entries": $0.entries, "with_events": $0.withEvents] as [String: Any] }]))
+            } else {
+                print(store.url.path)
+                for r in rows { print("  \(r.board)  costs \(r.costHash)  kernels \(r.kernelHash)  \(r.entries) entries (\(r.withEvents) with events)") }
+                if rows.isEmpty { print("  (empty)") }
+            }
         }
     }
 }

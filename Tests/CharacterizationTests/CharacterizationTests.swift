@@ -3,6 +3,7 @@ import Foundation
 import Graph
 import Kernels
 import SearchSpace
+import Targets
 import TestSupport
 import XCTest
 
@@ -15,15 +16,17 @@ final class CharacterizationTests: XCTestCase {
         let space = try smallSpace()
         let board = try Fixtures.board("nucleo-l552ze-q")
         let c = Characterizer(space: space, board: board, toolchain: KernelToolchain(catalog: try Fixtures.catalog()))
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("table.json")
-        var table = LookupTable(board: board.name, costHash: LookupTable.costHash(board), kernelHash: try c.kernelHash())
+        let url = try Fixtures.temporaryDirectory().appendingPathComponent("table.sqlite")
+        let (costs, kernels) = (LookupTable.costHash(board), try c.kernelHash())
+        var table = try TableStore(url: url).table(board: board.name, costHash: costs, kernelHash: kernels)
+        XCTAssertTrue(table.entries.isEmpty)
         // Half the keys (a shard), as a run killed halfway would leave them; then the rest.
-        let first = try c.fill(&table, saveTo: url, shard: (0, 2))
-        var reloaded = try LookupTable.load(url)
-        XCTAssertEqual(reloaded.entries.count, first)
-        let second = try c.fill(&reloaded, saveTo: url)
+        let first = try c.fill(&table, store: TableStore(url: url), shard: (0, 2)).emulated
+        var reloaded = try TableStore(url: url, create: false).table(board: board.name, costHash: costs, kernelHash: kernels)
+        XCTAssertEqual(reloaded, table, "what was committed is what was measured, events included")
+        let second = try c.fill(&reloaded, store: TableStore(url: url)).emulated
         XCTAssertEqual(first + second, space.operatorKeys().count, "only the missing half ran")
-        XCTAssertEqual(try c.fill(&reloaded, saveTo: url), 0, "a complete table runs nothing")
+        XCTAssertEqual(try c.fill(&reloaded, store: TableStore(url: url)).emulated, 0, "a complete table runs nothing")
         XCTAssertTrue(reloaded.entries.values.allSatisfy { $0.cycles > 0 })
         // Prediction covers every sampled architecture.
         var g = SeededGenerator(seed: 2)
@@ -34,13 +37,72 @@ final class CharacterizationTests: XCTestCase {
             .hasPrefix("no table entry for "))
     }
 
+    /// Every entry's stored events price to its DWT-measured cycles (events · costs, within the
+    /// counter's rounding); a recalibrated board (other costs, same event model) is priced from the
+    /// stored events without emulating, and agrees with emulating that board afresh.
+    func testEventsRepriceARecalibratedBoard() throws {
+        let space = try smallSpace()
+        let board = try Fixtures.board("nucleo-f446re")
+        let toolchain = KernelToolchain(catalog: try Fixtures.catalog())
+        let c = Characterizer(space: space, board: board, toolchain: toolchain)
+        let url = try Fixtures.temporaryDirectory().appendingPathComponent("table.sqlite")
+        let store = try TableStore(url: url)
+        var table = try store.table(board: board.name, costHash: LookupTable.costHash(board), kernelHash: try c.kernelHash())
+        try c.fill(&table, store: store)
+        for (key, e) in table.entries {
+            let events = try XCTUnwrap(e.events, key)
+            XCTAssertEqual(events.dot(board.costVector), Double(e.cycles), accuracy: 2, key)
+        }
+        // A "calibrated" board: every non-zero cost changed by a different factor.
+        var calibrated = board
+        for (k, event) in Event.allCases.enumerated() where calibrated.core.costs[event] != nil {
+            calibrated.core.costs[event]!.value *= 1 + 0.07 * Double(k % 5)
+        }
+        for event in Array(calibrated.memoryCosts.keys) { calibrated.memoryCosts[event]!.value *= 1.25 }
+        XCTAssertNotEqual(LookupTable.costHash(calibrated), LookupTable.costHash(board))
+        XCTAssertEqual(LookupTable.eventModelHash(calibrated), LookupTable.eventModelHash(board))
+        let c2 = Characterizer(space: space, board: calibrated, toolchain: toolchain)
+        var repriced = try store.table(board: board.name, costHash: LookupTable.costHash(calibrated), kernelHash: try c2.kernelHash())
+        let counts = try c2.fill(&repriced, store: store)
+        XCTAssertEqual(counts.emulated, 0, "nothing is emulated again")
+        XCTAssertEqual(counts.repriced, space.operatorKeys().count)
+        // The second executor: emulate a sample of the configurations on the calibrated board.
+        let sample = GoldenSample.keys(space, count: 12)
+        var emulated = LookupTable(board: board.name, costHash: LookupTable.costHash(calibrated), kernelHash: try c2.kernelHash())
+        try c2.fill(&emulated, store: nil, only: sample)
+        var changed = 0
+        for key in sample {
+            let (r, e) = (Double(repriced.entries[key]!.cycles), Double(emulated.entries[key]!.cycles))
+            XCTAssertEqual(r, e, accuracy: max(2, 0.001 * e), key)
+            if abs(e - Double(table.entries[key]!.cycles)) > 0.02 * e { changed += 1 }
+        }
+        XCTAssertGreaterThan(changed, sample.count / 2, "the calibration changed the cycles, so the comparison means something")
+    }
+
     func testCorruptOrForeignTables() throws {
         let dir = try Fixtures.temporaryDirectory()
-        let bad = dir.appendingPathComponent("t.json")
-        try "{\"entries\": 3}".write(to: bad, atomically: true, encoding: .utf8)
-        XCTAssertTrue(Fixtures.errorMessage { try LookupTable.load(bad) }.hasPrefix("\(bad.path): not a micronas lookup table (corrupt or foreign file)"))
-        try Data([0xFF, 0x00, 0x13]).write(to: bad)
-        XCTAssertTrue(Fixtures.errorMessage { try LookupTable.load(bad) }.hasPrefix("\(bad.path): not a micronas lookup table"))
+        let bad = dir.appendingPathComponent("t.sqlite")
+        let junk = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) })
+        try junk.write(to: bad)
+        XCTAssertTrue(Fixtures.errorMessage { _ = try TableStore(url: bad) }.hasPrefix("\(bad.path): not a micronas lookup table (corrupt or foreign file)"))
+        XCTAssertEqual(try Data(contentsOf: bad), junk, "left untouched")
+        let foreign = try foreignDatabase(in: dir)
+        let before = try Data(contentsOf: foreign)
+        XCTAssertEqual(Fixtures.errorMessage { _ = try TableStore(url: foreign) },
+                       "\(foreign.path): not a micronas lookup table (corrupt or foreign file): an SQLite file, but not a micronas lookup table")
+        XCTAssertEqual(try Data(contentsOf: foreign), before, "left untouched")
+        XCTAssertEqual(Fixtures.errorMessage { _ = try TableStore(url: dir.appendingPathComponent("none.sqlite"), create: false) },
+                       "\(dir.appendingPathComponent("none.sqlite").path): no such table file")
+    }
+
+    /// An SQLite database that is not a micronas table (written by Python's sqlite3, independently).
+    func foreignDatabase(in dir: URL) throws -> URL {
+        let url = dir.appendingPathComponent("foreign.sqlite")
+        let r = try Fixtures.capture("/usr/bin/env", ["python3", "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table entries(a, b)'); c.execute('insert into entries values (1, 2)'); c.commit()",
+            url.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return url
     }
 
     /// Predictions against whole models run on the board (a few, for speed; `characterize validate` runs hundreds).
@@ -49,7 +111,7 @@ final class CharacterizationTests: XCTestCase {
         let board = try Fixtures.board("nucleo-f446re")
         let c = Characterizer(space: space, board: board, toolchain: KernelToolchain(catalog: try Fixtures.catalog()))
         var table = LookupTable(board: board.name, costHash: LookupTable.costHash(board), kernelHash: try c.kernelHash())
-        try c.fill(&table, saveTo: nil)
+        try c.fill(&table, store: nil)
         let r = try c.validate(table: table, count: 6, seed: 3)
         XCTAssertEqual(r.architectures.count, 6)
         XCTAssertEqual(r.memory.maxAbsPct, 0, "the runner's arena high-water mark is the planned arena")
@@ -60,7 +122,7 @@ final class CharacterizationTests: XCTestCase {
     /// entry; the rerun measures only the rest.
     func testKilledCharacterizeResumes() throws {
         let dir = try Fixtures.temporaryDirectory()
-        let table = dir.appendingPathComponent("t.json")
+        let table = dir.appendingPathComponent("t.sqlite")
         let args = ["characterize", "--emulate", "cortex-m33", "--window", "64x9", "--classes", "3", "--time-reduce-filters", "8/4",
                     "--sensor-fusion-filters", "16/8", "--table", table.path, "--json"]
         let p = Process()
@@ -69,20 +131,22 @@ final class CharacterizationTests: XCTestCase {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        // Kill once the first firmware's entries are saved.
+        // Kill once the first firmware's entries are committed (other workers are mid-firmware).
         let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: table.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        while ((try? TableStore(url: table, create: false).count()) ?? 0) == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
-        let partial = try LookupTable.load(table)
-        XCTAssertGreaterThan(partial.entries.count, 0)
+        let partial = try TableStore(url: table, create: false).summary()
+        XCTAssertEqual(partial.count, 1)
+        let done = try XCTUnwrap(partial.first?.entries)
+        XCTAssertGreaterThan(done, 0)
         let r = try Fixtures.capture(Fixtures.micronas, args)
         XCTAssertEqual(r.status, 0, r.stderr)
         let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let total = try XCTUnwrap(summary["entries"] as? Int)
-        XCTAssertEqual(summary["new_entries"] as? Int, total - partial.entries.count, "finished entries are not measured again")
+        XCTAssertEqual(summary["new_entries"] as? Int, total - done, "finished entries are not measured again")
         XCTAssertEqual(total, summary["configurations"] as? Int)
-        XCTAssertLessThan(partial.entries.count, total, "the kill came after the last firmware: nothing was tested")
+        XCTAssertLessThan(done, total, "the kill came after the last firmware: nothing was tested")
     }
 
     /// The CI drift gate: the committed golden sample re-measures within 1 %; a drifted entry fails it, named.
@@ -107,33 +171,44 @@ final class CharacterizationTests: XCTestCase {
         let common = ["characterize", "--emulate", "cortex-m33", "--window", "32x6", "--classes", "3", "--time-reduce-filters", "8/4",
                       "--sensor-fusion-filters", "16/8", "--stride1-cells", "1"]
         for i in 0..<2 {
-            let r = try Fixtures.capture(Fixtures.micronas, common + ["--shard", "\(i)/2", "--table", dir.appendingPathComponent("s\(i).json").path])
+            let r = try Fixtures.capture(Fixtures.micronas, common + ["--shard", "\(i)/2", "--table", dir.appendingPathComponent("s\(i).sqlite").path])
             XCTAssertEqual(r.status, 0, r.stderr)
         }
-        let merged = dir.appendingPathComponent("merged.json")
-        let m = try Fixtures.capture(Fixtures.micronas, ["characterize", "merge", dir.appendingPathComponent("s0.json").path,
-                                                          dir.appendingPathComponent("s1.json").path, "--out", merged.path])
+        let merged = dir.appendingPathComponent("merged.sqlite")
+        let m = try Fixtures.capture(Fixtures.micronas, ["characterize", "merge", dir.appendingPathComponent("s0.sqlite").path,
+                                                          dir.appendingPathComponent("s1.sqlite").path, "--out", merged.path])
         XCTAssertEqual(m.status, 0, m.stderr)
-        let full = dir.appendingPathComponent("full.json")
+        let full = dir.appendingPathComponent("full.sqlite")
         XCTAssertEqual(try Fixtures.capture(Fixtures.micronas, common + ["--table", full.path]).status, 0)
-        XCTAssertEqual(try LookupTable.load(merged).entries.keys.sorted(), try LookupTable.load(full).entries.keys.sorted())
+        func rows(_ url: URL) throws -> [String: UInt32] {
+            let s = try XCTUnwrap(try TableStore(url: url, create: false).summary().first)
+            return try TableStore(url: url, create: false).table(board: s.board, costHash: s.costHash, kernelHash: s.kernelHash).entries.mapValues(\.cycles)
+        }
+        let (mergedRows, fullRows) = (try rows(merged), try rows(full))
+        XCTAssertEqual(mergedRows.keys.sorted(), fullRows.keys.sorted())
+        // Shards build other firmware groupings (other code and data addresses, so other flash-cache
+        // and prefetch alignment): the same cycles within layout noise, not bit for bit.
+        for (key, cycles) in fullRows {
+            XCTAssertEqual(Double(mergedRows[key]!), Double(cycles), accuracy: max(100, 0.03 * Double(cycles)), key)
+        }
+        let info = try Fixtures.capture(Fixtures.micronas, ["characterize", "info", "--table", merged.path, "--json"])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("\"entries\":\(fullRows.count)"), info.stdout)
         // Bad input: a shard out of range, a corrupt table, a foreign table to merge; nothing is written.
         let badShard = try Fixtures.capture(Fixtures.micronas, common + ["--shard", "2/2", "--table", full.path])
         XCTAssertEqual(badShard.status, 64)
         XCTAssertTrue(badShard.stderr.contains("--shard must be I/N with 0 ≤ I < N, got '2/2'"), badShard.stderr)
-        let corrupt = dir.appendingPathComponent("corrupt.json")
-        try "{ not json".write(to: corrupt, atomically: true, encoding: .utf8)
+        let corrupt = dir.appendingPathComponent("corrupt.sqlite")
+        try "{ not a table".write(to: corrupt, atomically: true, encoding: .utf8)
         let c = try Fixtures.capture(Fixtures.micronas, common + ["--table", corrupt.path])
         XCTAssertEqual(c.status, 2)
         XCTAssertTrue(c.stderr.contains("\(corrupt.path): not a micronas lookup table (corrupt or foreign file)"), c.stderr)
-        XCTAssertEqual(try String(contentsOf: corrupt, encoding: .utf8), "{ not json", "the bad table is left untouched")
-        var foreign = try LookupTable.load(full)
-        foreign.board = "nucleo-f446re"
-        let foreignURL = dir.appendingPathComponent("foreign.json")
-        try foreign.save(foreignURL)
-        let f = try Fixtures.capture(Fixtures.micronas, ["characterize", "merge", full.path, foreignURL.path, "--out", dir.appendingPathComponent("x.json").path])
+        XCTAssertEqual(try String(contentsOf: corrupt, encoding: .utf8), "{ not a table", "the bad table is left untouched")
+        let foreign = try foreignDatabase(in: dir)
+        let out = dir.appendingPathComponent("x.sqlite")
+        let f = try Fixtures.capture(Fixtures.micronas, ["characterize", "merge", full.path, foreign.path, "--out", out.path])
         XCTAssertEqual(f.status, 2)
-        XCTAssertTrue(f.stderr.contains("\(foreignURL.path) was measured for nucleo-f446re"), f.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.json").path))
+        XCTAssertTrue(f.stderr.contains("\(foreign.path): not a micronas lookup table"), f.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing is written when an input is bad")
     }
 }

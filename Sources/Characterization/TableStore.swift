@@ -1,0 +1,194 @@
+import CSQLite
+import Foundation
+import Targets
+
+/// The lookup tables on disk: one SQLite file holding entries of any number of boards, cost tables
+/// and kernel builds. Key = board + cost-table hash + kernel-binary hash + operator configuration;
+/// each row keeps the cycles, the MACs and the event vector behind the cycles. Every batch of rows
+/// is one transaction, so a killed run leaves the last committed state and a rerun measures only
+/// what is missing (DESIGN decision 7).
+///
+/// Schema (format `micronas-lut`, version 1):
+///     micronas_meta(key TEXT PRIMARY KEY, value TEXT)          -- format, version
+///     entries(board, cost_hash, kernel_hash, config,           -- the key
+///             cycles INTEGER, macs INTEGER,
+///             event_model TEXT,   -- LookupTable.eventModelHash of the board measured
+///             events TEXT,        -- JSON {event: count} (NULL if not recorded)
+///             source TEXT)        -- 'emulated' or 'repriced'
+public final class TableStore {
+    public let url: URL
+    private var db: OpaquePointer?
+    static let format = "micronas-lut", version = "1"
+
+    /// Opens (creating when `create` and the file does not exist) a table file. A file that is not
+    /// SQLite, or an SQLite file that is not a micronas table, is refused and left untouched.
+    public init(url: URL, create: Bool = true) throws {
+        self.url = url
+        let exists = FileManager.default.fileExists(atPath: url.path)
+        guard exists || create else { throw CharacterizationError("\(url.path): no such table file") }
+        if !exists { try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true) }
+        let flags = SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX
+        guard sqlite3_open_v2(url.path, &db, flags, nil) == SQLITE_OK else {
+            let why = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(db)
+            throw CharacterizationError("\(url.path): cannot open the table: \(why)")
+        }
+        sqlite3_busy_timeout(db, 60_000)
+        do {
+            let tables = try query("SELECT name FROM sqlite_master WHERE type = 'table'") { String(cString: sqlite3_column_text($0, 0)) }
+            if tables.isEmpty {
+                try execute("""
+                    BEGIN;
+                    CREATE TABLE micronas_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    INSERT INTO micronas_meta VALUES ('format', '\(Self.format)'), ('version', '\(Self.version)');
+                    CREATE TABLE entries(board TEXT NOT NULL, cost_hash TEXT NOT NULL, kernel_hash TEXT NOT NULL, config TEXT NOT NULL,
+                        cycles INTEGER NOT NULL, macs INTEGER NOT NULL, event_model TEXT NOT NULL, events TEXT, source TEXT NOT NULL,
+                        PRIMARY KEY (board, cost_hash, kernel_hash, config)) WITHOUT ROWID;
+                    COMMIT;
+                    """)
+            } else {
+                let meta = tables.contains("micronas_meta") && tables.contains("entries")
+                    ? try query("SELECT key, value FROM micronas_meta") { (String(cString: sqlite3_column_text($0, 0)), String(cString: sqlite3_column_text($0, 1))) }
+                    : []
+                let fields = Dictionary(meta, uniquingKeysWith: { a, _ in a })
+                guard fields["format"] == Self.format else { throw CharacterizationError("an SQLite file, but not a micronas lookup table") }
+                guard fields["version"] == Self.version else { throw CharacterizationError("table format version \(fields["version"] ?? "?"), this micronas reads \(Self.version)") }
+            }
+        } catch let e as CharacterizationError {
+            sqlite3_close(db)
+            db = nil
+            throw CharacterizationError("\(url.path): not a micronas lookup table (corrupt or foreign file): \(e.description)")
+        }
+    }
+
+    deinit { sqlite3_close(db) }
+
+    // MARK: reading
+
+    /// The entries of one board, cost table and kernel build.
+    public func table(board: String, costHash: String, kernelHash: String) throws -> LookupTable {
+        var t = LookupTable(board: board, costHash: costHash, kernelHash: kernelHash)
+        let rows = try query("SELECT config, cycles, macs, events FROM entries WHERE board = ? AND cost_hash = ? AND kernel_hash = ?",
+                             [board, costHash, kernelHash]) { s in
+            (String(cString: sqlite3_column_text(s, 0)), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+             sqlite3_column_type(s, 3) == SQLITE_NULL ? nil : String(cString: sqlite3_column_text(s, 3)))
+        }
+        for (config, cycles, macs, events) in rows {
+            guard cycles >= 0, cycles <= Int64(UInt32.max), macs >= 0 else { throw corrupt("entry '\(config)' has cycles \(cycles), MACs \(macs)") }
+            t.entries[config] = .init(cycles: UInt32(cycles), macs: Int(macs), events: try events.map { try decodeEvents($0, config: config) })
+        }
+        return t
+    }
+
+    /// Rows of the same board, kernel build and event model measured under other cost tables, with
+    /// their events (re-pricing candidates), for the configurations in `configs`.
+    public func eventsElsewhere(board: String, costHash: String, kernelHash: String, eventModel: String,
+                                configs: Set<String>) throws -> [String: (events: EventVector, macs: Int)] {
+        let rows = try query("""
+            SELECT config, events, macs FROM entries WHERE board = ? AND kernel_hash = ? AND event_model = ? AND cost_hash != ? AND events IS NOT NULL
+            """, [board, kernelHash, eventModel, costHash]) { s in
+            (String(cString: sqlite3_column_text(s, 0)), String(cString: sqlite3_column_text(s, 1)), Int(sqlite3_column_int64(s, 2)))
+        }
+        var found: [String: (EventVector, Int)] = [:]
+        for (config, text, macs) in rows where configs.contains(config) && found[config] == nil {
+            found[config] = (try decodeEvents(text, config: config), macs)
+        }
+        return found
+    }
+
+    public struct Summary: Sendable { public var board, costHash, kernelHash: String; public var entries, withEvents: Int }
+
+    /// What the file holds: entries per board, cost table and kernel build.
+    public func summary() throws -> [Summary] {
+        try query("""
+            SELECT board, cost_hash, kernel_hash, COUNT(*), COUNT(events) FROM entries GROUP BY board, cost_hash, kernel_hash ORDER BY board, cost_hash, kernel_hash
+            """) { s in
+            Summary(board: String(cString: sqlite3_column_text(s, 0)), costHash: String(cString: sqlite3_column_text(s, 1)),
+                    kernelHash: String(cString: sqlite3_column_text(s, 2)), entries: Int(sqlite3_column_int64(s, 3)), withEvents: Int(sqlite3_column_int64(s, 4)))
+        }
+    }
+
+    // MARK: writing
+
+    /// Inserts (or replaces) entries of `table`'s key in one transaction.
+    public func insert(_ entries: [String: LookupTable.Entry], into table: LookupTable, eventModel: String, source: String) throws {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let sql = "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            var s: OpaquePointer?
+            guard sqlite3_prepare_v2(db, sql, -1, &s, nil) == SQLITE_OK else { throw error("prepare") }
+            defer { sqlite3_finalize(s) }
+            for (config, e) in entries.sorted(by: { $0.key < $1.key }) {
+                sqlite3_reset(s)
+                let texts: [(Int32, String)] = [(1, table.board), (2, table.costHash), (3, table.kernelHash), (4, config), (7, eventModel), (9, source)]
+                for (i, v) in texts { sqlite3_bind_text(s, i, v, -1, Self.transient) }
+                sqlite3_bind_int64(s, 5, Int64(e.cycles))
+                sqlite3_bind_int64(s, 6, Int64(e.macs))
+                if let ev = e.events { sqlite3_bind_text(s, 8, try encodeEvents(ev), -1, Self.transient) } else { sqlite3_bind_null(s, 8) }
+                guard sqlite3_step(s) == SQLITE_DONE else { throw error("insert") }
+            }
+            try execute("COMMIT")
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Copies every row of another table file that this one lacks (shard tables into one); returns
+    /// the rows added. The other file is only read.
+    @discardableResult
+    public func merge(from other: TableStore) throws -> Int {
+        let before = try count()
+        try execute("ATTACH DATABASE ? AS other", [other.url.path])
+        defer { try? execute("DETACH DATABASE other") }
+        try execute("BEGIN IMMEDIATE; INSERT OR IGNORE INTO main.entries SELECT * FROM other.entries; COMMIT")
+        return try count() - before
+    }
+
+    public func count() throws -> Int { try query("SELECT COUNT(*) FROM entries") { Int(sqlite3_column_int64($0, 0)) }.first ?? 0 }
+
+    // MARK: SQLite plumbing
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private func error(_ what: String) -> CharacterizationError {
+        CharacterizationError("\(url.path): \(what): \(db.map { String(cString: sqlite3_errmsg($0)) } ?? "closed")")
+    }
+
+    private func corrupt(_ what: String) -> CharacterizationError {
+        CharacterizationError("\(url.path): not a micronas lookup table (corrupt or foreign file): \(what)")
+    }
+
+    private func execute(_ sql: String, _ arguments: [String] = []) throws {
+        if arguments.isEmpty {
+            guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw error(sql.split(separator: " ").prefix(2).joined(separator: " ")) }
+            return
+        }
+        _ = try query(sql, arguments) { _ in () }
+    }
+
+    private func query<T>(_ sql: String, _ arguments: [String] = [], row: (OpaquePointer) throws -> T) throws -> [T] {
+        var s: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &s, nil) == SQLITE_OK, let statement = s else { throw error("query") }
+        defer { sqlite3_finalize(statement) }
+        for (i, a) in arguments.enumerated() { sqlite3_bind_text(statement, Int32(i + 1), a, -1, Self.transient) }
+        var rows: [T] = []
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else { throw error("query") }
+            rows.append(try row(statement))
+        }
+        return rows
+    }
+
+    private func encodeEvents(_ e: EventVector) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: e.named, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    private func decodeEvents(_ text: String, config: String) throws -> EventVector {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Double],
+              let v = EventVector(named: object) else { throw corrupt("entry '\(config)' has unreadable events") }
+        return v
+    }
+}
