@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "SearchSpace", dependencies: ["Graph", "Quant", "Tensor"]),
 
         /// Lookup tables of operator cycles measured on the emulated boards, latency/memory prediction, validation.
-        .target(name: "Characterization", dependencies: ["SearchSpace", "Graph", "Deploy", "Kernels", "Targets", "Tensor", "CSQLite"]),
+        .target(name: "Characterization", dependencies: ["SearchSpace", "Graph", "Deploy", "Kernels", "Targets", "Tensor", "Emulator", "CSQLite"]),
 
         /// Float32 tensors with reverse-mode autodiff, BLAS-backed convolutions, optimizers; trains a `Graph`.
         .target(name: "Tensor", dependencies: ["COpenBLAS", "Graph", "Datasets"]),

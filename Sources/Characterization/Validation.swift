@@ -1,4 +1,5 @@
 import Deploy
+import Emulator
 import Foundation
 import Graph
 import Kernels
@@ -18,6 +19,9 @@ public struct ValidationReport: Sendable {
         public var predictedCycles: Double, measuredCycles: Double
         public var plannedArena: Int, measuredArena: Int
         public var macs: Int
+        /// RAM beyond the arena: the stack the invoke used (painted-stack measurement) and the
+        /// image's static RAM (.data + .bss: runtime, tensor table, the arena array itself excluded).
+        public var stackBytes: Int, staticBytes: Int
     }
     public var architectures: [Sample]
     public var overheadCycles: Double
@@ -34,7 +38,7 @@ extension Characterizer {
     /// measured high-water mark. MACs proxy: a least-squares line of cycles on MACs.
     public func validate(table: LookupTable, count: Int, seed: UInt64, progress: (Int) -> Void = { _ in }) throws -> ValidationReport {
         var g = SeededGenerator(seed: seed)
-        func measure(_ arch: Architecture) throws -> (Double, Double, Int, Int, Int) {
+        func measure(_ arch: Architecture) throws -> (Double, Double, Int, Int, Int, Int, Int) {
             let graph = try space.graph(for: arch)
             let model = try RandomQuantization.model(for: graph, seed: seed)
             let lowered = try LoweredModel(model)
@@ -42,14 +46,18 @@ extension Characterizer {
             let input = [UInt8]((0..<lowered.byteSize(lowered.inputs[0])).map { UInt8(truncatingIfNeeded: $0 &* 31) })
             let r = try runner.runEmulated(board: board, samples: [input], warm: true)
             let macs = lowered.ops.reduce(0) { $0 + $1.macs }
-            return (try Self.predictCycles(graph, table: table), Double(r.invokeCycles[0]), runner.generator.plan.arenaBytes, r.arenaHighWater, macs)
+            let image = try ELFImage(path: try runner.firmware(board: board).path)
+            let staticBytes = ModelRunner.imageSizes(image, board: board).staticRAM - runner.generator.plan.arenaBytes
+            return (try Self.predictCycles(graph, table: table), Double(r.invokeCycles[0]), runner.generator.plan.arenaBytes, r.arenaHighWater, macs,
+                    r.stackBytes, staticBytes)
         }
         let calibration = try measure(space.sample(using: &g))
         let overhead = calibration.1 - calibration.0
         var rows: [ValidationReport.Sample] = []
         for i in 0..<count {
             let m = try measure(space.sample(using: &g))
-            rows.append(.init(predictedCycles: m.0 + overhead, measuredCycles: m.1, plannedArena: m.2, measuredArena: m.3, macs: m.4))
+            rows.append(.init(predictedCycles: m.0 + overhead, measuredCycles: m.1, plannedArena: m.2, measuredArena: m.3, macs: m.4,
+                              stackBytes: m.5, staticBytes: m.6))
             progress(i + 1)
         }
         let msPerCycle = 1000 / board.clockHz.value

@@ -51,11 +51,21 @@ public enum MemoryPlanner {
     /// start-up).
     public static func scratchBytes(_ call: LoweredOp.Call, kernels: Kernels = .micronas) -> [Int] {
         switch (kernels, call) {
-        case let (.micronas, .conv(input, filter, _, _, _)): return [2 * 2 * filter.h * filter.w * input.c]
+        case let (.micronas, .conv(input, filter, _, _, _)): return [convScratchBytes(kernelH: filter.h, kernelW: filter.w, inputChannels: input.c)]
         case let (.micronas, .fullyConnected(depth, _, _, _)): return [2 * 2 * depth]
         case let (.tflmReference, .mean(input, _)): return [4 * input.n * input.c, 4 * 4, 4 * 2]
         default: return []
         }
+    }
+
+    /// micronas' conv kernel scratch: two int16 im2col columns of kh·kw·c_in (mn_conv2d_s8_scratch_bytes).
+    public static func convScratchBytes(kernelH: Int, kernelW: Int, inputChannels: Int) -> Int { 2 * 2 * kernelH * kernelW * inputChannels }
+
+    /// The largest sum of 16-byte-rounded buffers alive at one op: a lower bound of any placement's
+    /// arena, which the greedy placement reaches when fragmentation costs nothing.
+    public static func livenessPeak(_ plan: MemoryPlan) -> Int {
+        let ops = (plan.buffers.map(\.last).max() ?? -1) + 1
+        return (0..<max(ops, 1)).map { i in plan.buffers.filter { $0.first <= i && i <= $0.last }.reduce(0) { $0 + $1.reserved } }.max() ?? 0
     }
 
     public static func plan(_ lowered: LoweredModel, kernels: Kernels = .micronas) -> MemoryPlan {

@@ -152,14 +152,18 @@ struct CharacterizeValidateCommand: ParsableCommand {
                 memory ? ["r2": x.r2, "mae_bytes": x.maeMs, "mape": x.mape, "max_abs_pct": x.maxAbsPct]
                        : ["r2": x.r2, "mae_ms": x.maeMs, "mape": x.mape, "max_abs_pct": x.maxAbsPct]
             }
+            let stack = r.architectures.map(\.stackBytes).max() ?? 0
+            let statics = r.architectures.map(\.staticBytes).max() ?? 0
             if json {
                 print(try jsonLine(["board": b.name, "architectures": architectures, "latency": d(r.latency), "memory": d(r.memory, memory: true),
                                     "macs_proxy": ["r2": r.macsProxy.r2, "mae_ms": r.macsProxy.maeMs], "overhead_cycles": r.overheadCycles,
+                                    "fixed_overheads": ["max_stack_bytes": stack, "max_static_bytes_beyond_arena": statics],
                                     "wall_seconds": Date().timeIntervalSince(start)]))
             } else {
                 print(String(format: "%@, %d architectures: latency R² %.6f, MAE %.4f ms, MAPE %.3f %%, max |error| %.3f %% (overhead %.0f cycles)",
                              b.name, architectures, r.latency.r2, r.latency.maeMs, r.latency.mape, r.latency.maxAbsPct, r.overheadCycles))
                 print(String(format: "memory (planner vs measured high-water): R² %.6f, MAE %.1f B, max |error| %.3f %%", r.memory.r2, r.memory.maeMs, r.memory.maxAbsPct))
+                print("RAM beyond the arena: stack ≤ \(stack) B (measured), static \(statics) B (runner firmware .data + .bss without the arena)")
                 print(String(format: "MACs proxy (least squares): R² %.6f, MAE %.4f ms", r.macsProxy.r2, r.macsProxy.maeMs))
             }
         }

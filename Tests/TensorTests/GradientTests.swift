@@ -54,6 +54,23 @@ final class GradientTests: XCTestCase {
         check([random([3, 7])]) { $0[0].sum() }
     }
 
+    /// The expectation primitives the hardware-aware search prices architectures with.
+    func testExpectations() {
+        let table = (0..<(3 * 4 * 2)).map { _ in Float.random(in: -2...2, using: &g) }
+        check([random([3]), random([4]), random([2])]) { Tensor.multilinear(table, $0) }
+        // Against the plain sum it stands for (an independent evaluation).
+        let f = [random([3]), random([4]), random([2])]
+        var direct = 0.0
+        for i in 0..<3 { for j in 0..<4 { for k in 0..<2 {
+            direct += Double(table[(i * 4 + j) * 2 + k]) * Double(f[0].data[i]) * Double(f[1].data[j]) * Double(f[2].data[k])
+        } } }
+        XCTAssertEqual(Double(Tensor.multilinear(table, f).data[0]), direct, accuracy: 1e-5)
+        check([random([2]), random([5]), random([5])]) { Tensor.mixture($0[0], [$0[1], $0[2]]) }
+        let a = random([1]), b = random([1]), c = random([1])
+        a.data = [0.9]; b.data = [-0.3]; c.data = [0.2]
+        check([a, b, c]) { Tensor.maximum($0) }
+    }
+
     func testSoftmaxFamily() {
         check([random([4, 6], scale: 3)]) { $0[0].softmax() }
         check([random([4, 6], scale: 3)]) { $0[0].logSoftmax() }
