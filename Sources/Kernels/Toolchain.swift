@@ -17,16 +17,27 @@ public struct KernelToolchain: Sendable {
         self.cacheDirectory = cacheDirectory ?? root.appendingPathComponent(".build/micronas-kernels")
     }
 
-    /// The toolchain for the repository that holds a board catalog's `targets/` folder.
+    /// The toolchain for the repository that holds a board catalog's `targets/` folder; for a
+    /// catalog elsewhere (a recalibrated copy of the boards), the repository found the standard way
+    /// (`BoardCatalog.locateDirectory`, ignoring $MICRONAS_TARGETS).
     public init(catalog: BoardCatalog) {
-        self.init(root: catalog.directory.deletingLastPathComponent())
+        let beside = catalog.directory.deletingLastPathComponent()
+        func hasKernels(_ root: URL) -> Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent("kernels/src").path) }
+        if !hasKernels(beside), let standard = try? BoardCatalog.locateDirectory(environment: [:]).deletingLastPathComponent(), hasKernels(standard) {
+            self.init(root: standard)
+        } else {
+            self.init(root: beside)
+        }
     }
 
     var harness: URL { root.appendingPathComponent("kernels/harness") }
     var sources: URL { root.appendingPathComponent("kernels/src") }
 
     func kernelSources() throws -> [URL] {
-        try FileManager.default.contentsOfDirectory(at: sources, includingPropertiesForKeys: nil)
+        guard FileManager.default.fileExists(atPath: sources.path) else {
+            throw KernelError.toolchain(command: "micronas", status: -1, output: "no kernel sources at \(sources.path) (kernels/ of the micronas repository)")
+        }
+        return try FileManager.default.contentsOfDirectory(at: sources, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "c" }.sorted { $0.path < $1.path }
     }
 

@@ -79,6 +79,38 @@ final class CharacterizationTests: XCTestCase {
         XCTAssertGreaterThan(changed, sample.count / 2, "the calibration changed the cycles, so the comparison means something")
     }
 
+    /// Through the CLI: a recalibrated copy of the boards outside the repository (`--targets-dir`)
+    /// still finds the kernels, and its table is re-priced from the stored events, not emulated.
+    func testRecalibratedBoardThroughCLI() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let targets = dir.appendingPathComponent("targets")
+        try FileManager.default.copyItem(at: Fixtures.root.appendingPathComponent("targets"), to: targets)
+        let core = targets.appendingPathComponent("cores/cortex-m33f.json")
+        var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: core)) as? [String: Any])
+        var costs = try XCTUnwrap(json["costs"] as? [String: Any])
+        var alu = try XCTUnwrap(costs["alu"] as? [String: Any])
+        alu["value"] = 1.2
+        alu["source"] = "test: recalibrated"
+        costs["alu"] = alu
+        json["costs"] = costs
+        try JSONSerialization.data(withJSONObject: json).write(to: core)
+        let table = dir.appendingPathComponent("t.sqlite").path
+        let common = ["characterize", "--emulate", "cortex-m33", "--window", "32x10", "--classes", "3", "--time-reduce-filters", "8/4",
+                      "--sensor-fusion-filters", "16/8", "--stride1-cells", "1", "--table", table, "--json"]
+        func run(_ extra: [String]) throws -> [String: Any] {
+            let r = try Fixtures.capture(Fixtures.micronas, common + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        }
+        let first = try run([])
+        let n = try XCTUnwrap(first["configurations"] as? Int)
+        XCTAssertEqual(first["emulated"] as? Int, n)
+        let recalibrated = try run(["--targets-dir", targets.path])
+        XCTAssertEqual(recalibrated["emulated"] as? Int, 0)
+        XCTAssertEqual(recalibrated["repriced"] as? Int, n)
+        XCTAssertNotEqual(recalibrated["cost_hash"] as? String, first["cost_hash"] as? String)
+    }
+
     func testCorruptOrForeignTables() throws {
         let dir = try Fixtures.temporaryDirectory()
         let bad = dir.appendingPathComponent("t.sqlite")
