@@ -27,3 +27,12 @@ uc_err mn_ctl_set_cpu_model(uc_engine *uc, int model) {
 uc_err mn_ctl_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end) {
     return uc_ctl_remove_cache(uc, begin, end);
 }
+
+static void mn_empty_block(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    (void)uc; (void)address; (void)size;
+    ++*(uint64_t *)user;
+}
+
+uc_err mn_hook_add_counting_block(uc_engine *uc, uc_hook *hh, uint64_t *counter) {
+    return uc_hook_add(uc, hh, UC_HOOK_BLOCK, (void *)mn_empty_block, counter, 1, 0);
+}

@@ -57,7 +57,8 @@ struct HotState {
     var owner: UnsafeMutableRawPointer?
     var budgetExceeded = false
 
-    init(tableBits: Int = 16) {
+    /// Starts small (the table is probed on every block: it must stay in L1); `insert` doubles it at half load.
+    init(tableBits: Int = 10) {
         let cap = 1 << tableBits
         keys = .allocate(capacity: cap)
         keys.initialize(repeating: .max, count: cap)

@@ -146,6 +146,7 @@ extension Machine {
             instructions: UInt64(events[.instructions]), cycles: UInt64(events.dot(costs).rounded()),
             events: events, stdout: stdoutBytes, stderr: stderrBytes, counterReads: counterReads,
             probeCycles: probeCycles, accumulatedCycles: hot.pointee.cycles, wallSeconds: wall, basicBlocks: hot.pointee.blockCount,
+            blockExecutions: options.accounting ? (0..<hot.pointee.blockCount).reduce(0) { $0 + hot.pointee.blocks[$1].executions } : countedBlocks.pointee,
             unpricedLoadSites: unpricedLoadSites.count)
     }
 
@@ -181,7 +182,10 @@ extension Machine {
         try check("uc_hook_add(intr)", mn_hook_add_intr(uc, &h, interruptHook, me))
         try check("uc_hook_add(unmapped)", mn_hook_add_invalid_mem(uc, &h, Int32(UC_HOOK_MEM_READ_UNMAPPED.rawValue | UC_HOOK_MEM_WRITE_UNMAPPED.rawValue | UC_HOOK_MEM_FETCH_UNMAPPED.rawValue), unmappedHook, me))
         try check("uc_hook_add(invalid insn)", mn_hook_add_invalid_insn(uc, &h, invalidInstructionHook, me))
-        guard accounting else { return }
+        guard accounting else {
+            if options.countBlocksOnly { try check("uc_hook_add(counting block)", mn_hook_add_counting_block(uc, &h, countedBlocks)) }
+            return
+        }
         try check("uc_hook_add(block)", mn_hook_add_code(uc, &h, Int32(UC_HOOK_BLOCK.rawValue), blockHook, UnsafeMutableRawPointer(hot), 1, 0))
         if options.dataReadsByMemoryHooks {
             for k in 0..<hot.pointee.pricedCount {

@@ -25,6 +25,9 @@ public struct RunOptions: Sendable {
     /// Record, with every DWT->CYCCNT read, the event vector accumulated before the reading
     /// instruction (so a region's events are the difference of two reads, as its cycles are).
     public var recordCounterEvents: Bool = false
+    /// With `accounting` off: install one block hook that only counts blocks (in C) — the cost of
+    /// Unicorn's per-block hook dispatch alone, the floor under any block-level accounting. For benchmarks.
+    public var countBlocksOnly: Bool = false
 
     public init(maxInstructions: UInt64 = 1_000_000_000, timeoutSeconds: Double? = nil, stdin: [UInt8] = [],
                 commandLine: String = "firmware", probes: [UInt64] = []) {
@@ -45,6 +48,12 @@ public final class Machine {
     let uc: OpaquePointer
     let decoder: Decoder
     let hot: UnsafeMutablePointer<HotState>
+    /// Blocks counted by the `countBlocksOnly` hook.
+    let countedBlocks: UnsafeMutablePointer<UInt64> = {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        p.initialize(to: 0)
+        return p
+    }()
     var analyses: [BlockAnalysis] = []
     private var hostMemory: [UnsafeMutableRawPointer] = []
     private var hookHandles: [uc_hook] = []
@@ -106,6 +115,7 @@ public final class Machine {
         hot.pointee.release()
         hot.deinitialize(count: 1)
         hot.deallocate()
+        countedBlocks.deallocate()
         for p in hostMemory { free(p) }
         for h in hookedLoads { h.deallocate() }
     }

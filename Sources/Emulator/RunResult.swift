@@ -46,6 +46,8 @@ public struct RunResult: Sendable {
     public var accumulatedCycles: Double
     public var wallSeconds: Double
     public var basicBlocks: Int
+    /// Basic blocks executed (accounted runs, or raw runs with `countBlocksOnly`; else 0).
+    public var blockExecutions: UInt64 = 0
     /// Load instructions whose data reads go unpriced on some path: an instruction priced at block
     /// entry in one block that another block would have needed a code hook for (see DataAccess.swift).
     public var unpricedLoadSites: Int = 0

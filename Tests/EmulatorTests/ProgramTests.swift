@@ -85,4 +85,28 @@ final class ProgramTests: XCTestCase {
         XCTAssertEqual(r.stdoutText, "plain 42\n")
         XCTAssertEqual(r.exitCode, 0)
     }
+
+    /// The benchmark's floor run (a C hook that only counts blocks, no accounting) sees exactly the
+    /// blocks the accounted run priced, and the same program output.
+    func testCountingHookSeesTheAccountedBlocks() throws {
+        let program = """
+        #include <stdio.h>
+        int main(void) {
+            unsigned s = 0;
+            for (unsigned i = 0; i < 5000; i++) s += (i * 2654435761u) >> (i & 7);
+            printf("%u\\n", s);
+            return 0;
+        }
+        """
+        let elf = try ELFImage(path: try Fixtures.buildWithHarness(program, board: "nucleo-f446re"))
+        let board = try Fixtures.board("cortex-m4")
+        let accounted = try Machine(board: board, image: elf).run()
+        var options = RunOptions()
+        options.accounting = false
+        options.countBlocksOnly = true
+        let counted = try Machine(board: board, image: elf).run(options)
+        XCTAssertEqual(counted.stdoutText, accounted.stdoutText)
+        XCTAssertGreaterThan(accounted.blockExecutions, 5000)
+        XCTAssertEqual(counted.blockExecutions, accounted.blockExecutions)
+    }
 }

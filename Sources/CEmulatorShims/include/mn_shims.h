@@ -27,4 +27,8 @@ uc_err mn_ctl_set_cpu_model(uc_engine *uc, int model);
 /// uc_ctl_remove_cache: drop translated code in [begin, end) so it is translated again (with new hooks).
 uc_err mn_ctl_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end);
 
+/// A UC_HOOK_BLOCK that only counts blocks into *counter: Unicorn's own per-block hook cost, the
+/// floor under any block-level cycle accounting (the emulator benchmark's reference).
+uc_err mn_hook_add_counting_block(uc_engine *uc, uc_hook *hh, uint64_t *counter);
+
 #endif
