@@ -35,6 +35,10 @@ struct HotState {
     var fetchLineShift: UInt64 = 4
     var hasFetchCache = false
     var fetchCache: CacheModel? = nil
+    /// Fetch-cache misses and flash data reads right after the last block's fetch lines were looked
+    /// up (see the self-loop short cut in the block hook).
+    var fetchMissMark: UInt64 = .max
+    var flashReadMark: UInt64 = .max
     /// Data reads from flash and from cacheable SRAM.
     var flashData = DataPath()
     var sramData = DataPath()

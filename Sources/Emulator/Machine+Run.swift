@@ -8,10 +8,16 @@ import Targets
 /// Every basic block: static cycles, taken/not-taken, instruction-fetch lines, budget.
 private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ user: UnsafeMutableRawPointer?) {
     let s = user!.assumingMemoryBound(to: HotState.self)
-    let key = address | UInt64(size) << 32
-    var index = s.pointee.lookup(key)
-    if index < 0 {
-        index = Unmanaged<Machine>.fromOpaque(s.pointee.owner!).takeUnretainedValue().discoverBlock(address, size, key: key)
+    let previous = s.pointee.current
+    var index: Int
+    if previous >= 0 && s.pointee.blocks[previous].start == address && s.pointee.blocks[previous].end == address &+ UInt64(size) {
+        index = previous
+    } else {
+        let key = address | UInt64(size) << 32
+        index = s.pointee.lookup(key)
+        if index < 0 {
+            index = Unmanaged<Machine>.fromOpaque(s.pointee.owner!).takeUnretainedValue().discoverBlock(address, size, key: key)
+        }
     }
     let b = s.pointee.blocks + index
     let sequential = address == s.pointee.previousEnd
@@ -27,25 +33,38 @@ private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, 
     s.pointee.current = index
     if b.pointee.probeCount > 0 { s.pointee.priceBlockLoads(b, uc) }
     if b.pointee.fetchModelled {
-        let shift = s.pointee.fetchLineShift
-        let first = address >> shift, last = (b.pointee.end &- 1) >> shift
-        var line = first
-        while line <= last {
-            let previous = s.pointee.lastFetchLine
-            if line != previous {
-                let hit = s.pointee.hasFetchCache ? s.pointee.fetchCache!.access(line: line) : false
-                if !hit {
-                    if line == previous &+ 1 && (line != first || sequential) {
-                        s.pointee.fetchSequentialMisses &+= 1
-                        s.pointee.cycles += s.pointee.fetchSequentialMissCost
-                    } else {
-                        s.pointee.fetchBranchMisses &+= 1
-                        s.pointee.cycles += s.pointee.fetchBranchMissCost
+        // A block re-entering itself with no fetch-cache miss (and, if data shares the cache, no
+        // flash data read) since its lines were last looked up: they are resident and already the
+        // most recent in the order this lookup would leave them, so the lookups would all hit and
+        // change no replacement decision — skip them. Exact: same hits/misses, same victims.
+        if index == previous && s.pointee.hasFetchCache && s.pointee.fetchCache!.misses == s.pointee.fetchMissMark
+            && (!s.pointee.flashData.sharesFetchCache || s.pointee.flashData.reads == s.pointee.flashReadMark) {
+            s.pointee.lastFetchLine = (b.pointee.end &- 1) >> s.pointee.fetchLineShift
+        } else {
+            let shift = s.pointee.fetchLineShift
+            let first = address >> shift, last = (b.pointee.end &- 1) >> shift
+            var line = first
+            while line <= last {
+                let previous = s.pointee.lastFetchLine
+                if line != previous {
+                    let hit = s.pointee.hasFetchCache ? s.pointee.fetchCache!.access(line: line) : false
+                    if !hit {
+                        if line == previous &+ 1 && (line != first || sequential) {
+                            s.pointee.fetchSequentialMisses &+= 1
+                            s.pointee.cycles += s.pointee.fetchSequentialMissCost
+                        } else {
+                            s.pointee.fetchBranchMisses &+= 1
+                            s.pointee.cycles += s.pointee.fetchBranchMissCost
+                        }
                     }
+                    s.pointee.lastFetchLine = line
                 }
-                s.pointee.lastFetchLine = line
+                line &+= 1
             }
-            line &+= 1
+            if s.pointee.hasFetchCache {
+                s.pointee.fetchMissMark = s.pointee.fetchCache!.misses
+                s.pointee.flashReadMark = s.pointee.flashData.reads
+            }
         }
     }
     if s.pointee.instructions > s.pointee.budget {
