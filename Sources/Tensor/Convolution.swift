@@ -73,8 +73,10 @@ public struct ConvGeometry: Equatable, Sendable {
 }
 
 extension Tensor {
-    /// Convolution of NHWC `self` with HWIO `filter` ([kh, kw, cin, cout]) and optional `bias` [cout].
-    public func conv2d(_ filter: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), same: Bool = true) -> Tensor {
+    /// Convolution of NHWC `self` with HWIO `filter` ([kh, kw, cin, cout]) and optional `bias` [cout];
+    /// `relu`: max(0, ·) fused on the output (one array and one pass fewer than `.relu()` after it,
+    /// the same values and gradients: ∂ passes where the output is > 0).
+    public func conv2d(_ filter: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), same: Bool = true, relu: Bool = false) -> Tensor {
         precondition(shape.count == 4 && filter.shape.count == 4 && filter.shape[2] == shape[3],
                      "conv2d: input \(shape) and filter \(filter.shape) (HWIO) do not fit")
         let geo = ConvGeometry(input: shape, kernel: (filter.shape[0], filter.shape[1]), stride: stride, same: same)
@@ -87,9 +89,11 @@ extension Tensor {
         cols.withUnsafeBufferPointer { c in filter.data.withUnsafeBufferPointer { w in out.withUnsafeMutableBufferPointer { o in
             gemm(false, false, m: rows, n: cout, k: geo.patch, c.baseAddress!, w.baseAddress!, o.baseAddress!, beta: bias == nil ? 0 : 1)
         } } }
+        if relu { out.withUnsafeMutableBufferPointer { o in for i in 0..<o.count { o[i] = max(0, o[i]) } } }
         let parents = [self, filter] + (bias.map { [$0] } ?? [])
         return Tensor(shape: [n, geo.outputH, geo.outputW, cout], data: out, parents: parents) { t in
-            let g = t.grad!
+            var g = t.takeGradient()
+            if relu { maskByPositive(&g, t.data) }
             if filter.requiresGrad {
                 var dw = uninitializedFloats(filter.count)
                 cols.withUnsafeBufferPointer { c in g.withUnsafeBufferPointer { gp in dw.withUnsafeMutableBufferPointer { d in
@@ -97,11 +101,7 @@ extension Tensor {
                 } } }
                 filter.accumulate(dw)
             }
-            if let b = bias, b.requiresGrad {
-                var db = [Float](repeating: 0, count: cout)
-                g.withUnsafeBufferPointer { gp in for r in 0..<rows { for co in 0..<cout { db[co] += gp[r * cout + co] } } }
-                b.accumulate(db)
-            }
+            if let b = bias, b.requiresGrad { b.accumulate(columnSums(g, rows: rows, columns: cout)) }
             if self.requiresGrad {
                 var dcols = uninitializedFloats(rows * geo.patch)
                 g.withUnsafeBufferPointer { gp in filter.data.withUnsafeBufferPointer { w in dcols.withUnsafeMutableBufferPointer { d in
@@ -133,11 +133,7 @@ extension Tensor {
                 } } }
                 weight.accumulate(dw)
             }
-            if let b = bias, b.requiresGrad {
-                var db = [Float](repeating: 0, count: u)
-                for r in 0..<n { for k in 0..<u { db[k] += g[r * u + k] } }
-                b.accumulate(db)
-            }
+            if let b = bias, b.requiresGrad { b.accumulate(columnSums(g, rows: n, columns: u)) }
             if self.requiresGrad {
                 var dx = [Float](repeating: 0, count: self.count)
                 g.withUnsafeBufferPointer { gp in weight.data.withUnsafeBufferPointer { w in dx.withUnsafeMutableBufferPointer { xx in
@@ -147,6 +143,20 @@ extension Tensor {
             }
         }
     }
+}
+
+/// Σ over rows of a row-major rows × columns matrix (bias gradients), row by row so it vectorizes.
+func columnSums(_ g: [Float], rows: Int, columns: Int) -> [Float] {
+    var sums = [Float](repeating: 0, count: columns)
+    sums.withUnsafeMutableBufferPointer { s in g.withUnsafeBufferPointer { gp in
+        let sp = s.baseAddress!
+        var row = gp.baseAddress!
+        for _ in 0..<rows {
+            for c in 0..<columns { sp[c] += row[c] }
+            row += columns
+        }
+    } }
+    return sums
 }
 
 /// An array whose every element the caller overwrites before reading (no zero fill).

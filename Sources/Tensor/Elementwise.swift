@@ -49,9 +49,7 @@ extension Tensor {
         let y = data.map { max(0, $0) }
         return Tensor(shape: shape, data: y, parents: [self]) { t in
             var dx = t.takeGradient()
-            dx.withUnsafeMutableBufferPointer { d in y.withUnsafeBufferPointer { o in
-                for i in 0..<d.count where o[i] <= 0 { d[i] = 0 }
-            } }
+            maskByPositive(&dx, y)
             self.accumulate(dx)
         }
     }
@@ -103,4 +101,19 @@ extension Tensor {
             self.accumulate((0..<g.count).map { self.data[$0] > 0 && self.data[$0] < 6 ? g[$0] : 0 })
         }
     }
+}
+
+/// g[i] = 0 where output[i] ≤ 0 (ReLU's backward), eight lanes at a time.
+func maskByPositive(_ g: inout [Float], _ output: [Float]) {
+    g.withUnsafeMutableBufferPointer { d in output.withUnsafeBufferPointer { o in
+        let n = d.count, dp = UnsafeMutableRawPointer(d.baseAddress!), op = UnsafeRawPointer(o.baseAddress!)
+        var i = 0
+        while i + 8 <= n {
+            let v = dp.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let y = op.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            dp.storeBytes(of: v.replacing(with: 0, where: y .<= 0), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { if o[i] <= 0 { d[i] = 0 }; i += 1 }
+    } }
 }

@@ -63,7 +63,8 @@ public final class GraphNetwork {
             switch node.op {
             case .conv2d:
                 let s = node.stride ?? [1, 1]
-                y = a.conv2d(weights[node.name]!, bias: biases[node.name], stride: (s[0], s[1]), same: (node.padding ?? .same) == .same)
+                y = a.conv2d(weights[node.name]!, bias: biases[node.name], stride: (s[0], s[1]), same: (node.padding ?? .same) == .same,
+                             relu: node.fusedActivation == .relu)
             case .dense:
                 y = a.reshaped([n, a.count / n]).dense(weights[node.name]!, bias: biases[node.name])
             case .add:
@@ -83,7 +84,7 @@ public final class GraphNetwork {
                 preconditionFailure("rejected in init")
             }
             switch node.fusedActivation {
-            case .relu where [.conv2d, .dense, .add].contains(node.op): y = y.relu()
+            case .relu where [.dense, .add].contains(node.op): y = y.relu()
             case .relu6 where [.conv2d, .dense, .add].contains(node.op): y = y.relu6()
             default: break
             }

@@ -26,6 +26,10 @@ public enum TrainBench {
             }
             adam.step(params)
         }
+        // OpenBLAS's pool threads spin (sched_yield) for about 0.1 s after a multi-threaded product
+        // before they sleep; let a previous measurement's threads settle so they do not take a core
+        // from this one.
+        Thread.sleep(forTimeInterval: 0.3)
         for _ in 0..<3 { step() }
         let start = Date()
         for _ in 0..<steps { step() }

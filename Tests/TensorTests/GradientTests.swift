@@ -54,6 +54,21 @@ final class GradientTests: XCTestCase {
         check([random([3, 7])]) { $0[0].sum() }
     }
 
+    /// conv2d with the fused ReLU equals conv2d followed by relu(): values and every gradient.
+    func testFusedConvReLUEqualsComposition() {
+        let x = random([2, 9, 4, 3]), w = random([3, 1, 3, 5]), b = random([5])
+        let fused = x.conv2d(w, bias: b, stride: (2, 1), same: true, relu: true)
+        let weights = Tensor(shape: fused.shape, data: (0..<fused.count).map { _ in Float.random(in: -1...1, using: &g) })
+        (fused * weights).sum().backward()
+        let grads = [x, w, b].map { $0.grad! }
+        for t in [x, w, b] { t.grad = nil }
+        let composed = x.conv2d(w, bias: b, stride: (2, 1), same: true).relu()
+        (composed * weights).sum().backward()
+        XCTAssertEqual(fused.data, composed.data)
+        XCTAssertGreaterThan(fused.data.filter { $0 == 0 }.count, 0, "some outputs are clipped")
+        for (k, t) in [x, w, b].enumerated() { XCTAssertEqual(grads[k], t.grad!, "input \(k)") }
+    }
+
     /// The expectation primitives the hardware-aware search prices architectures with.
     func testExpectations() {
         let table = (0..<(3 * 4 * 2)).map { _ in Float.random(in: -2...2, using: &g) }
