@@ -80,6 +80,9 @@ extension Tensor {
         precondition(shape.count == 4 && filter.shape.count == 4 && filter.shape[2] == shape[3],
                      "conv2d: input \(shape) and filter \(filter.shape) (HWIO) do not fit")
         let geo = ConvGeometry(input: shape, kernel: (filter.shape[0], filter.shape[1]), stride: stride, same: same)
+        if filter.shape[0] > 1 && filter.shape[1] == 1 && stride == (1, 1) && !Tensor.forceIm2col {
+            return temporalConv2d(filter, bias: bias, geo: geo, relu: relu)
+        }
         let n = shape[0], cout = filter.shape[3]
         let rows = n * geo.outputH * geo.outputW
         var cols = uninitializedFloats(rows * geo.patch)
@@ -111,6 +114,71 @@ extension Tensor {
                 dcols.withUnsafeBufferPointer { d in dx.withUnsafeMutableBufferPointer { x in geo.col2im(d.baseAddress!, batch: n, into: x.baseAddress!) } }
                 self.accumulate(dx)
             }
+        }
+    }
+
+    /// Testing switch: every conv2d through im2col (the reference the temporal path is checked against).
+    nonisolated(unsafe) public static var forceIm2col = false
+
+    /// A (kh × 1) kernel (kh > 1; a 1×1 conv measured faster through the plain path) at stride 1 without im2col: for each image and kernel row ky, the output
+    /// rows whose input row oy − pad + ky exists get (those input rows, a contiguous [rows·W, C]
+    /// matrix) · W[ky] added — one small GEMM on the activations in place. Backward the same way:
+    /// ∂W[ky] += xᵀ·g and ∂x += g·W[ky]ᵀ on the same row ranges. Same sums as im2col + GEMM, in
+    /// another order; no patch matrix and no col2im.
+    func temporalConv2d(_ filter: Tensor, bias: Tensor?, geo: ConvGeometry, relu: Bool) -> Tensor {
+        let n = shape[0], cout = filter.shape[3], c = geo.channels
+        let (h, w, ho, kh, pad) = (geo.inputH, geo.inputW, geo.outputH, geo.kernelH, geo.padTop)
+        // GEMM blocks (kernel row, first input row, first output row, rows; rows of w pixels): per
+        // image, the output rows whose input row oy − pad + ky is inside it; one block for the
+        // whole batch where that is every row of every image (the centre row of a SAME kernel).
+        var blocks: [(ky: Int, xRow: Int, oRow: Int, rows: Int)] = []
+        for ky in 0..<kh {
+            let (lo, hi) = (max(0, pad - ky), min(ho, h + pad - ky))
+            guard hi > lo else { continue }
+            if lo == 0 && hi == ho && ho == h && ky == pad {
+                blocks.append((ky, 0, 0, n * h))
+            } else {
+                for i in 0..<n { blocks.append((ky, i * h + lo - pad + ky, i * ho + lo, hi - lo)) }
+            }
+        }
+        var out = [Float](repeating: 0, count: n * ho * w * cout)
+        out.withUnsafeMutableBufferPointer { o in
+            if let b = bias { for r in 0..<(n * ho * w) { for co in 0..<cout { o[r * cout + co] = b.data[co] } } }
+            data.withUnsafeBufferPointer { x in filter.data.withUnsafeBufferPointer { f in
+                for bl in blocks {
+                    gemm(false, false, m: bl.rows * w, n: cout, k: c, x.baseAddress! + bl.xRow * w * c, lda: c,
+                         f.baseAddress! + bl.ky * c * cout, ldb: cout, o.baseAddress! + bl.oRow * w * cout, ldc: cout, beta: 1)
+                }
+            } }
+            if relu { for k in 0..<o.count { o[k] = max(0, o[k]) } }
+        }
+        let parents = [self, filter] + (bias.map { [$0] } ?? [])
+        return Tensor(shape: [n, ho, w, cout], data: out, parents: parents) { t in
+            var g = t.takeGradient()
+            if relu { maskByPositive(&g, t.data) }
+            if let b = bias, b.requiresGrad { b.accumulate(columnSums(g, rows: n * ho * w, columns: cout)) }
+            g.withUnsafeBufferPointer { gp in self.data.withUnsafeBufferPointer { x in filter.data.withUnsafeBufferPointer { f in
+                if filter.requiresGrad {
+                    var dw = [Float](repeating: 0, count: filter.count)
+                    dw.withUnsafeMutableBufferPointer { d in
+                        for bl in blocks {
+                            gemm(true, false, m: c, n: cout, k: bl.rows * w, x.baseAddress! + bl.xRow * w * c, lda: c,
+                                 gp.baseAddress! + bl.oRow * w * cout, ldb: cout, d.baseAddress! + bl.ky * c * cout, ldc: cout, beta: 1)
+                        }
+                    }
+                    filter.accumulate(dw)
+                }
+                if self.requiresGrad {
+                    var dx = [Float](repeating: 0, count: self.count)
+                    dx.withUnsafeMutableBufferPointer { d in
+                        for bl in blocks {
+                            gemm(false, true, m: bl.rows * w, n: c, k: cout, gp.baseAddress! + bl.oRow * w * cout, lda: cout,
+                                 f.baseAddress! + bl.ky * c * cout, ldb: cout, d.baseAddress! + bl.xRow * w * c, ldc: c, beta: 1)
+                        }
+                    }
+                    self.accumulate(dx)
+                }
+            } } }
         }
     }
 

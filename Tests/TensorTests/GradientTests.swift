@@ -98,9 +98,32 @@ final class GradientTests: XCTestCase {
 
     func testConvolutionEveryGeometry() {
         for (kernel, stride, same) in [((3, 1), (1, 1), true), ((5, 1), (2, 1), true), ((1, 3), (1, 1), false), ((3, 3), (2, 2), true),
-                                        ((2, 2), (2, 1), false), ((1, 1), (1, 1), true), ((4, 2), (3, 2), true)] {
+                                        ((2, 2), (2, 1), false), ((1, 1), (1, 1), true), ((4, 2), (3, 2), true),
+                                        ((4, 1), (1, 1), true), ((3, 1), (1, 1), false), ((7, 1), (1, 1), true)] {
             let x = random([2, 9, 5, 3]), w = random([kernel.0, kernel.1, 3, 4], scale: 0.5), b = random([4])
             check([x, w, b], samples: 10) { $0[0].conv2d($0[1], bias: $0[2], stride: stride, same: same) }
+        }
+    }
+
+    /// (kh × 1) kernels at stride 1 take the GEMM-per-kernel-row path; it equals im2col + GEMM
+    /// (values and gradients, up to float summation order) for odd and even kernels, SAME and VALID.
+    func testTemporalPathEqualsIm2col() {
+        for (kh, same, relu) in [(3, true, false), (7, true, true), (4, true, true), (5, false, false), (2, true, true)] {
+            let x = random([3, 11, 4, 6]), w = random([kh, 1, 6, 5], scale: 0.5), b = random([5])
+            func run(_ im2col: Bool) -> [[Float]] {
+                Tensor.forceIm2col = im2col
+                defer { Tensor.forceIm2col = false }
+                for t in [x, w, b] { t.grad = nil }
+                let y = x.conv2d(w, bias: b, stride: (1, 1), same: same, relu: relu)
+                let weights = Tensor(shape: y.shape, data: (0..<y.count).map { Float(($0 * 7919) % 13) / 6 - 1 })
+                (y * weights).sum().backward()
+                return [y.data, x.grad!, w.grad!, b.grad!]
+            }
+            let (direct, reference) = (run(false), run(true))
+            for (k, name) in ["output", "∂x", "∂w", "∂b"].enumerated() {
+                XCTAssertEqual(direct[k].count, reference[k].count)
+                for (a, r) in zip(direct[k], reference[k]) { XCTAssertEqual(a, r, accuracy: 1e-4 * max(1, abs(r)), "\(name), k=\(kh) same=\(same)") }
+            }
         }
     }
 
