@@ -92,7 +92,7 @@ extension Tensor {
         cols.withUnsafeBufferPointer { c in filter.data.withUnsafeBufferPointer { w in out.withUnsafeMutableBufferPointer { o in
             gemm(false, false, m: rows, n: cout, k: geo.patch, c.baseAddress!, w.baseAddress!, o.baseAddress!, beta: bias == nil ? 0 : 1)
         } } }
-        if relu { out.withUnsafeMutableBufferPointer { o in for i in 0..<o.count { o[i] = max(0, o[i]) } } }
+        if relu { out.withUnsafeMutableBufferPointer { clampBelowAtZero($0) } }
         let parents = [self, filter] + (bias.map { [$0] } ?? [])
         return Tensor(shape: [n, geo.outputH, geo.outputW, cout], data: out, parents: parents) { t in
             var g = t.takeGradient()
@@ -150,7 +150,7 @@ extension Tensor {
                          f.baseAddress! + bl.ky * c * cout, ldb: cout, o.baseAddress! + bl.oRow * w * cout, ldc: cout, beta: 1)
                 }
             } }
-            if relu { for k in 0..<o.count { o[k] = max(0, o[k]) } }
+            if relu { clampBelowAtZero(o) }
         }
         let parents = [self, filter] + (bias.map { [$0] } ?? [])
         return Tensor(shape: [n, ho, w, cout], data: out, parents: parents) { t in

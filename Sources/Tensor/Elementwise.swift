@@ -3,7 +3,7 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         precondition(a.shape == b.shape, "add: shapes \(a.shape) and \(b.shape) differ")
         var out = a.data
-        for i in 0..<out.count { out[i] += b.data[i] }
+        out.withUnsafeMutableBufferPointer { o in b.data.withUnsafeBufferPointer { bp in for i in 0..<o.count { o[i] += bp[i] } } }
         return Tensor(shape: a.shape, data: out, parents: [a, b]) { t in
             a.accumulate(t.grad!)
             b.accumulate(t.grad!)
@@ -14,7 +14,7 @@ extension Tensor {
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         precondition(a.shape == b.shape, "mul: shapes \(a.shape) and \(b.shape) differ")
         var out = a.data
-        for i in 0..<out.count { out[i] *= b.data[i] }
+        out.withUnsafeMutableBufferPointer { o in b.data.withUnsafeBufferPointer { bp in for i in 0..<o.count { o[i] *= bp[i] } } }
         return Tensor(shape: a.shape, data: out, parents: [a, b]) { t in
             let g = t.grad!
             if a.requiresGrad { a.accumulate((0..<g.count).map { g[$0] * b.data[$0] }) }
@@ -46,7 +46,8 @@ extension Tensor {
 
     /// max(0, x). ∂ = g where x > 0 (the output is kept, not the input: y > 0 ⇔ x > 0).
     public func relu() -> Tensor {
-        let y = data.map { max(0, $0) }
+        var y = data
+        y.withUnsafeMutableBufferPointer { clampBelowAtZero($0) }
         return Tensor(shape: shape, data: y, parents: [self]) { t in
             var dx = t.takeGradient()
             maskByPositive(&dx, y)
@@ -116,4 +117,17 @@ func maskByPositive(_ g: inout [Float], _ output: [Float]) {
         }
         while i < n { if o[i] <= 0 { d[i] = 0 }; i += 1 }
     } }
+}
+
+/// x[i] = max(0, x[i]) in place, eight lanes at a time.
+func clampBelowAtZero(_ x: UnsafeMutableBufferPointer<Float>) {
+    guard let base = x.baseAddress else { return }
+    let raw = UnsafeMutableRawPointer(base), n = x.count
+    var i = 0
+    while i + 8 <= n {
+        let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+        raw.storeBytes(of: v.replacing(with: 0, where: v .< 0), toByteOffset: i * 4, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < n { if x[i] < 0 { x[i] = 0 }; i += 1 }
 }

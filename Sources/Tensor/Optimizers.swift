@@ -17,12 +17,19 @@ public struct Adam {
         for p in parameters {
             guard let g = p.grad else { continue }
             let id = ObjectIdentifier(p)
-            var mm = m[id] ?? [Float](repeating: 0, count: p.count), vv = v[id] ?? [Float](repeating: 0, count: p.count)
-            for i in 0..<p.count {
-                mm[i] = beta1 * mm[i] + (1 - beta1) * g[i]
-                vv[i] = beta2 * vv[i] + (1 - beta2) * g[i] * g[i]
-                p.data[i] -= learningRate * ((mm[i] / c1) / (sqrtf(vv[i] / c2) + epsilon) + weightDecay * p.data[i])
-            }
+            // Taken out of the dictionaries so the updates below mutate them in place (no copy).
+            var mm = m.removeValue(forKey: id) ?? [Float](repeating: 0, count: p.count)
+            var vv = v.removeValue(forKey: id) ?? [Float](repeating: 0, count: p.count)
+            let (b1, b2, lr, eps, wd) = (beta1, beta2, learningRate, epsilon, weightDecay)
+            mm.withUnsafeMutableBufferPointer { m1 in vv.withUnsafeMutableBufferPointer { v1 in
+                g.withUnsafeBufferPointer { gp in p.data.withUnsafeMutableBufferPointer { theta in
+                    for i in 0..<theta.count {
+                        m1[i] = b1 * m1[i] + (1 - b1) * gp[i]
+                        v1[i] = b2 * v1[i] + (1 - b2) * gp[i] * gp[i]
+                        theta[i] -= lr * ((m1[i] / c1) / (sqrtf(v1[i] / c2) + eps) + wd * theta[i])
+                    }
+                } }
+            } }
             (m[id], v[id]) = (mm, vv)
         }
     }
@@ -43,11 +50,14 @@ public struct SGD {
         for p in parameters {
             guard let g = p.grad else { continue }
             let id = ObjectIdentifier(p)
-            var u = velocity[id] ?? [Float](repeating: 0, count: p.count)
-            for i in 0..<p.count {
-                u[i] = momentum * u[i] + g[i] + weightDecay * p.data[i]
-                p.data[i] -= learningRate * u[i]
-            }
+            var u = velocity.removeValue(forKey: id) ?? [Float](repeating: 0, count: p.count)
+            let (mu, lr, wd) = (momentum, learningRate, weightDecay)
+            u.withUnsafeMutableBufferPointer { up in g.withUnsafeBufferPointer { gp in p.data.withUnsafeMutableBufferPointer { theta in
+                for i in 0..<theta.count {
+                    up[i] = mu * up[i] + gp[i] + wd * theta[i]
+                    theta[i] -= lr * up[i]
+                }
+            } } }
             velocity[id] = u
         }
     }
