@@ -15,6 +15,8 @@ import Targets
 ///             event_model TEXT,   -- LookupTable.eventModelHash of the board measured
 ///             events TEXT,        -- JSON {event: count} (NULL if not recorded)
 ///             source TEXT)        -- 'emulated' or 'repriced'
+///     overheads(board, cost_hash, kernel_hash, space, cycles REAL)   -- per-invoke overhead per space
+///                                                                   (created when first stored)
 public final class TableStore {
     public let url: URL
     private var db: OpaquePointer?
@@ -142,7 +144,37 @@ public final class TableStore {
         try execute("ATTACH DATABASE ? AS other", [other.url.path])
         defer { try? execute("DETACH DATABASE other") }
         try execute("BEGIN IMMEDIATE; INSERT OR IGNORE INTO main.entries SELECT * FROM other.entries; COMMIT")
+        if try hasTable("overheads", schema: "other") {
+            let rows = try query("SELECT board, cost_hash, kernel_hash, space, cycles FROM other.overheads") { s in
+                ((0..<4).map { String(cString: sqlite3_column_text(s, Int32($0))) }, sqlite3_column_double(s, 4))
+            }
+            for (key, cycles) in rows where try overhead(board: key[0], costHash: key[1], kernelHash: key[2], space: key[3]) == nil {
+                try setOverhead(cycles, board: key[0], costHash: key[1], kernelHash: key[2], space: key[3])
+            }
+        }
         return try count() - before
+    }
+
+    // MARK: per-invoke overheads
+
+    /// The per-invoke overhead measured for a space (cycles of a whole invoke not in any table
+    /// entry: the runtime's loop, per-op calls, effects between ops), if stored.
+    public func overhead(board: String, costHash: String, kernelHash: String, space: String) throws -> Double? {
+        guard try hasTable("overheads") else { return nil }
+        return try query("SELECT cycles FROM overheads WHERE board = ? AND cost_hash = ? AND kernel_hash = ? AND space = ?",
+                         [board, costHash, kernelHash, space]) { sqlite3_column_double($0, 0) }.first
+    }
+
+    public func setOverhead(_ cycles: Double, board: String, costHash: String, kernelHash: String, space: String) throws {
+        try execute("""
+            CREATE TABLE IF NOT EXISTS overheads(board TEXT NOT NULL, cost_hash TEXT NOT NULL, kernel_hash TEXT NOT NULL, space TEXT NOT NULL,
+                cycles REAL NOT NULL, PRIMARY KEY (board, cost_hash, kernel_hash, space)) WITHOUT ROWID
+            """)
+        try execute("INSERT OR REPLACE INTO overheads VALUES (?, ?, ?, ?, \(cycles))", [board, costHash, kernelHash, space])
+    }
+
+    private func hasTable(_ name: String, schema: String = "main") throws -> Bool {
+        try query("SELECT COUNT(*) FROM \(schema).sqlite_master WHERE type = 'table' AND name = ?", [name]) { sqlite3_column_int64($0, 0) }.first == 1
     }
 
     public func count() throws -> Int { try query("SELECT COUNT(*) FROM entries") { Int(sqlite3_column_int64($0, 0)) }.first ?? 0 }

@@ -32,32 +32,55 @@ public struct ValidationReport: Sendable {
 }
 
 extension Characterizer {
+    /// One architecture built as int8 firmware (random weights, seeded) and run warm on the board:
+    /// Σ its table entries, the measured invoke cycles, the planned and measured arena, MACs, and
+    /// the RAM beyond the arena.
+    public struct Measurement: Sendable {
+        public var tableCycles: Double, measuredCycles: Double
+        public var plannedArena: Int, measuredArena: Int
+        public var macs: Int, stackBytes: Int, staticBytes: Int
+    }
+
+    public func measure(_ arch: Architecture, table: LookupTable, seed: UInt64 = 1) throws -> Measurement {
+        let graph = try space.graph(for: arch)
+        let model = try RandomQuantization.model(for: graph, seed: seed)
+        let lowered = try LoweredModel(model)
+        let runner = try ModelRunner(lowered, toolchain: toolchain, boards: [board])
+        let input = [UInt8]((0..<lowered.byteSize(lowered.inputs[0])).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let r = try runner.runEmulated(board: board, samples: [input], warm: true)
+        let image = try ELFImage(path: try runner.firmware(board: board).path)
+        let arena = runner.generator.plan.arenaBytes
+        return Measurement(tableCycles: try Self.predictCycles(graph, table: table), measuredCycles: Double(r.invokeCycles[0]),
+                           plannedArena: arena, measuredArena: r.arenaHighWater, macs: lowered.ops.reduce(0) { $0 + $1.macs },
+                           stackBytes: r.stackBytes, staticBytes: ModelRunner.imageSizes(image, board: board).staticRAM - arena)
+    }
+
+    /// The per-invoke overhead: one architecture (the first `seed` samples) measured whole, less Σ
+    /// its table entries — what `characterize` stores and `validate --seed` S measures first.
+    public func measureOverhead(table: LookupTable, seed: UInt64 = 1) throws -> Double {
+        var g = SeededGenerator(seed: seed)
+        let m = try measure(space.sample(using: &g), table: table, seed: seed)
+        return m.measuredCycles - m.tableCycles
+    }
+
+    /// The key a space's overhead is stored under (every parameter that shapes its architectures).
+    public static func spaceKey(_ s: SearchSpace) -> String {
+        "\(s.time)x\(s.sensors) classes=\(s.classes) tr=\(s.trMaxFilters)/\(s.trGranularity) sf=\(s.sfMaxFilters)/\(s.sfGranularity) min=\(s.minTime)x\(s.minSensors) s1=\(s.stride1Cells)"
+    }
+
     /// Samples `count` architectures (seeded), predicts each one's invoke cycles from `table`
     /// (Σ entries + the per-invoke overhead, measured once on an extra architecture), builds it as
     /// int8 firmware and runs it warm on the board. Memory: the planner's arena against the runner's
     /// measured high-water mark. MACs proxy: a least-squares line of cycles on MACs.
     public func validate(table: LookupTable, count: Int, seed: UInt64, progress: (Int) -> Void = { _ in }) throws -> ValidationReport {
         var g = SeededGenerator(seed: seed)
-        func measure(_ arch: Architecture) throws -> (Double, Double, Int, Int, Int, Int, Int) {
-            let graph = try space.graph(for: arch)
-            let model = try RandomQuantization.model(for: graph, seed: seed)
-            let lowered = try LoweredModel(model)
-            let runner = try ModelRunner(lowered, toolchain: toolchain, boards: [board])
-            let input = [UInt8]((0..<lowered.byteSize(lowered.inputs[0])).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-            let r = try runner.runEmulated(board: board, samples: [input], warm: true)
-            let macs = lowered.ops.reduce(0) { $0 + $1.macs }
-            let image = try ELFImage(path: try runner.firmware(board: board).path)
-            let staticBytes = ModelRunner.imageSizes(image, board: board).staticRAM - runner.generator.plan.arenaBytes
-            return (try Self.predictCycles(graph, table: table), Double(r.invokeCycles[0]), runner.generator.plan.arenaBytes, r.arenaHighWater, macs,
-                    r.stackBytes, staticBytes)
-        }
-        let calibration = try measure(space.sample(using: &g))
-        let overhead = calibration.1 - calibration.0
+        let calibration = try measure(space.sample(using: &g), table: table, seed: seed)
+        let overhead = calibration.measuredCycles - calibration.tableCycles
         var rows: [ValidationReport.Sample] = []
         for i in 0..<count {
-            let m = try measure(space.sample(using: &g))
-            rows.append(.init(predictedCycles: m.0 + overhead, measuredCycles: m.1, plannedArena: m.2, measuredArena: m.3, macs: m.4,
-                              stackBytes: m.5, staticBytes: m.6))
+            let m = try measure(space.sample(using: &g), table: table, seed: seed)
+            rows.append(.init(predictedCycles: m.tableCycles + overhead, measuredCycles: m.measuredCycles, plannedArena: m.plannedArena,
+                              measuredArena: m.measuredArena, macs: m.macs, stackBytes: m.stackBytes, staticBytes: m.staticBytes))
             progress(i + 1)
         }
         let msPerCycle = 1000 / board.clockHz.value

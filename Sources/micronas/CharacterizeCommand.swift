@@ -1,6 +1,7 @@
 import ArgumentParser
 import Characterization
 import Datasets
+import Deploy
 import Foundation
 import Kernels
 import SearchSpace
@@ -10,7 +11,7 @@ struct CharacterizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "characterize",
         abstract: "Lookup tables of operator cycles measured on the emulated boards, and their validation.",
-        subcommands: [CharacterizeMeasureCommand.self, CharacterizeValidateCommand.self, CharacterizeMergeCommand.self, CharacterizeInfoCommand.self],
+        subcommands: [CharacterizeMeasureCommand.self, CharacterizeValidateCommand.self, CharacterizePredictCommand.self, CharacterizeMergeCommand.self, CharacterizeInfoCommand.self],
         defaultSubcommand: CharacterizeMeasureCommand.self
     )
 }
@@ -86,15 +87,26 @@ struct CharacterizeMeasureCommand: ParsableCommand {
                 last = Date()
                 printError("\(p.done)/\(p.total) configurations (\(p.newEntries) new)")
             }
-            let wall = Date().timeIntervalSince(start)
             let entries = t.entries.keys.filter(configurations.contains).count
+            // A complete table also gets the space's per-invoke overhead (one whole architecture run once).
+            let spaceKey = Characterizer.spaceKey(s)
+            var overhead = try store.overhead(board: b.name, costHash: costHash, kernelHash: kernelHash, space: spaceKey)
+            if overhead == nil && entries == configurations.count {
+                printError("measuring the per-invoke overhead on one whole architecture…")
+                overhead = try characterizer.measureOverhead(table: t)
+                try store.setOverhead(overhead!, board: b.name, costHash: costHash, kernelHash: kernelHash, space: spaceKey)
+            }
+            let wall = Date().timeIntervalSince(start)
             if json {
-                print(try jsonLine(["board": b.name, "table": store.url.path, "entries": entries, "new_entries": emulated + repriced,
-                                    "emulated": emulated, "repriced": repriced, "configurations": configurations.count,
-                                    "wall_seconds": wall, "cost_hash": costHash, "kernel_hash": kernelHash]))
+                var row: [String: Any] = ["board": b.name, "table": store.url.path, "entries": entries, "new_entries": emulated + repriced,
+                                          "emulated": emulated, "repriced": repriced, "configurations": configurations.count,
+                                          "wall_seconds": wall, "cost_hash": costHash, "kernel_hash": kernelHash]
+                if let o = overhead { row["overhead_cycles"] = o }
+                print(try jsonLine(row))
             } else {
                 print(String(format: "%@: %d of %d configurations (%d new: %d emulated, %d re-priced from stored events; %d before) in %.1f s → %@",
                              b.name, entries, configurations.count, emulated + repriced, emulated, repriced, before, wall, store.url.path))
+                if let o = overhead { print(String(format: "per-invoke overhead: %.0f cycles", o)) }
             }
         }
     }
@@ -207,6 +219,65 @@ struct CharacterizeInfoCommand: ParsableCommand {
                 print(store.url.path)
                 for r in rows { print("  \(r.board)  costs \(r.costHash)  kernels \(r.kernelHash)  \(r.entries) entries (\(r.withEvents) with events)") }
                 if rows.isEmpty { print("  (empty)") }
+            }
+        }
+    }
+}
+
+struct CharacterizePredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Latency and arena of one architecture (JSON, as `micronas space sample` prints) from the table; with --measure, also run it on the emulated board.")
+
+    @OptionGroup var target: CharacterizationTarget
+    @Option(help: "Architecture JSON file.") var architecture: String
+    @Flag(help: "Also build the architecture as int8 firmware (random weights) and run it on the emulated board.") var measure = false
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let (b, s, toolchain) = try target.resolve()
+            guard let data = FileManager.default.contents(atPath: architecture) else { throw ValidationError("\(architecture): cannot read file") }
+            let arch: Architecture
+            do { arch = try JSONDecoder().decode(Architecture.self, from: data) } catch {
+                throw CharacterizationError("\(architecture): not an architecture JSON (\(error))")
+            }
+            do { try s.validate(arch) } catch { throw CharacterizationError("\(architecture): \(error)") }
+            let url = target.tableURL()
+            guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no table at \(url.path); run `micronas characterize --emulate \(target.board)` first") }
+            let characterizer = Characterizer(space: s, board: b, toolchain: toolchain)
+            let store = try TableStore(url: url, create: false)
+            let (costHash, kernelHash) = (LookupTable.costHash(b), try characterizer.kernelHash())
+            let t = try store.table(board: b.name, costHash: costHash, kernelHash: kernelHash)
+            guard let overhead = try store.overhead(board: b.name, costHash: costHash, kernelHash: kernelHash, space: Characterizer.spaceKey(s)) else {
+                throw ValidationError("\(url.path) has no per-invoke overhead for this space on \(b.name); run `micronas characterize --emulate \(target.board)` with the same space options")
+            }
+            let graph = try s.graph(for: arch)
+            let cycles = try Characterizer.predictCycles(graph, table: t) + overhead
+            let plan = MemoryPlanner.plan(try LoweredModel(try RandomQuantization.model(for: graph, seed: 1)))
+            let msPerCycle = 1000 / b.clockHz.value
+            var row: [String: Any] = ["board": b.name, "predicted_cycles": cycles, "predicted_ms": cycles * msPerCycle,
+                                      "overhead_cycles": overhead, "planned_arena_bytes": plan.arenaBytes]
+            var measured: Characterizer.Measurement? = nil
+            if measure {
+                measured = try characterizer.measure(arch, table: t)
+                row["measured_cycles"] = measured!.measuredCycles
+                row["measured_ms"] = measured!.measuredCycles * msPerCycle
+                row["error_pct"] = 100 * (cycles - measured!.measuredCycles) / measured!.measuredCycles
+                row["measured_arena_bytes"] = measured!.measuredArena
+                row["stack_bytes"] = measured!.stackBytes
+                row["macs"] = measured!.macs
+            }
+            if json {
+                print(try jsonLine(row))
+            } else {
+                print(String(format: "%@: predicted %.0f cycles = %.3f ms (Σ table entries + %.0f overhead), planned arena %d B",
+                             b.name, cycles, cycles * msPerCycle, overhead, plan.arenaBytes))
+                if let m = measured {
+                    print(String(format: "measured  %.0f cycles = %.3f ms (%+.2f %%), arena high-water %d B, stack %d B, %d MACs",
+                                 m.measuredCycles, m.measuredCycles * msPerCycle, 100 * (cycles - m.measuredCycles) / m.measuredCycles,
+                                 m.measuredArena, m.stackBytes, m.macs))
+                }
             }
         }
     }

@@ -111,6 +111,45 @@ final class CharacterizationTests: XCTestCase {
         XCTAssertNotEqual(recalibrated["cost_hash"] as? String, first["cost_hash"] as? String)
     }
 
+    /// `characterize` stores the space's per-invoke overhead once the table is complete; `predict`
+    /// prices a sampled architecture from it (Σ entries + overhead) and, with --measure, runs it:
+    /// within the 3 %. Bad input: an architecture of another space, a space never characterized.
+    func testPredictFromStoredOverhead() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let table = dir.appendingPathComponent("t.sqlite").path
+        let space = ["--window", "32x10", "--classes", "3", "--time-reduce-filters", "8/4", "--sensor-fusion-filters", "16/8", "--stride1-cells", "1"]
+        let fill = try Fixtures.capture(Fixtures.micronas, ["characterize", "--emulate", "cortex-m4", "--table", table, "--json"] + space)
+        XCTAssertEqual(fill.status, 0, fill.stderr)
+        let filled = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(fill.stdout.utf8)) as? [String: Any])
+        let overhead = try XCTUnwrap(filled["overhead_cycles"] as? Double)
+        let sample = try Fixtures.capture(Fixtures.micronas, ["space", "sample", "--seed", "4"] + space)
+        XCTAssertEqual(sample.status, 0, sample.stderr)
+        let arch = dir.appendingPathComponent("a.json")
+        try sample.stdout.write(to: arch, atomically: true, encoding: .utf8)
+        let r = try Fixtures.capture(Fixtures.micronas, ["characterize", "predict", "--emulate", "cortex-m4", "--table", table, "--architecture", arch.path,
+                                                          "--measure", "--json"] + space)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let row = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(row["overhead_cycles"] as? Double, overhead)
+        let (predicted, measured) = (try XCTUnwrap(row["predicted_cycles"] as? Double), try XCTUnwrap(row["measured_cycles"] as? Double))
+        XCTAssertEqual(predicted, measured, accuracy: 0.03 * measured)
+        XCTAssertEqual(row["planned_arena_bytes"] as? Int, row["measured_arena_bytes"] as? Int)
+        // The prediction is Σ the table's entries for the lowered architecture + the stored overhead.
+        let s = try SearchSpace(time: 32, sensors: 10, classes: 3, trMaxFilters: 8, trGranularity: 4, sfMaxFilters: 16, sfGranularity: 8, stride1Cells: 1)
+        let board = try Fixtures.board("nucleo-f446re")
+        let c = Characterizer(space: s, board: board, toolchain: KernelToolchain(catalog: try Fixtures.catalog()))
+        let t = try TableStore(url: URL(fileURLWithPath: table), create: false).table(board: board.name, costHash: LookupTable.costHash(board), kernelHash: try c.kernelHash())
+        let a = try JSONDecoder().decode(Architecture.self, from: Data(contentsOf: arch))
+        XCTAssertEqual(predicted, try Characterizer.predictCycles(try s.graph(for: a), table: t) + overhead, accuracy: 1e-6)
+        // Bad input: the architecture against the default (128x9) space; a space with no overhead stored.
+        let other = try Fixtures.capture(Fixtures.micronas, ["characterize", "predict", "--emulate", "cortex-m4", "--table", table, "--architecture", arch.path])
+        XCTAssertEqual(other.status, 2)
+        XCTAssertTrue(other.stderr.hasPrefix("error: \(arch.path): architecture has "), other.stderr)
+        let unknown = try Fixtures.capture(Fixtures.micronas, ["characterize", "predict", "--emulate", "cortex-m7", "--table", table, "--architecture", arch.path] + space)
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("has no per-invoke overhead for this space on portenta-h7"), unknown.stderr)
+    }
+
     func testCorruptOrForeignTables() throws {
         let dir = try Fixtures.temporaryDirectory()
         let bad = dir.appendingPathComponent("t.sqlite")
