@@ -32,8 +32,11 @@ let package = Package(
         /// The int8 arithmetic of TFLite as a Swift reference: the definition every executor matches.
         .target(name: "Quant"),
 
+        /// SplitMix64, the one seeded random generator every module replays runs with.
+        .target(name: "SplitMix"),
+
         /// The C kernels' build (arm-none-eabi-gcc per board, host cc), their call ABI, verification cases.
-        .target(name: "Kernels", dependencies: ["Targets", "Quant", "Emulator"]),
+        .target(name: "Kernels", dependencies: ["Targets", "Quant", "Emulator", "SplitMix"]),
 
         /// The network description every stage shares, and its int8 form.
         .target(name: "Graph", dependencies: ["Quant"]),
@@ -44,7 +47,7 @@ let package = Package(
 
         /// Time-series window datasets: UCI-HAR from the HAPT recordings, the official UCI-HAR archive,
         /// user CSV/NPY data; windowing, subject-wise splits, normalization.
-        .target(name: "Datasets", dependencies: ["CZlib"]),
+        .target(name: "Datasets", dependencies: ["CZlib", "SplitMix"]),
 
         /// The MicroNAS search space: cells, decision groups, architectures, sampling, counting, lowering to a Graph.
         .target(name: "SearchSpace", dependencies: ["Graph", "Quant", "Tensor"]),
@@ -53,13 +56,13 @@ let package = Package(
         .target(name: "Characterization", dependencies: ["SearchSpace", "Graph", "Deploy", "Kernels", "Targets", "Tensor", "Emulator", "CSQLite"]),
 
         /// Float32 tensors with reverse-mode autodiff, BLAS-backed convolutions, optimizers; trains a `Graph`.
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "Graph", "Datasets"]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "Graph", "Datasets", "SplitMix"]),
 
         /// The command-line tool: parses arguments, calls library code, formats output.
         .executableTarget(
             name: "micronas",
             dependencies: [
-                "Targets", "Emulator", "Quant", "Kernels", "Graph", "Deploy", "Datasets", "Tensor", "SearchSpace", "Characterization",
+                "Targets", "Emulator", "Quant", "Kernels", "Graph", "Deploy", "Datasets", "Tensor", "SearchSpace", "Characterization", "SplitMix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -87,7 +90,7 @@ let package = Package(
         .testTarget(name: "QuantTests", dependencies: ["Quant"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Graph", "Kernels", "Quant", "Emulator", "Targets", "Datasets", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "SearchSpaceTests", dependencies: ["SearchSpace", "Graph", "Tensor", "Deploy", "Datasets", "TestSupport"]),
+        .testTarget(name: "SearchSpaceTests", dependencies: ["SearchSpace", "Graph", "Tensor", "Deploy", "Datasets", "SplitMix", "TestSupport"]),
         .testTarget(name: "CharacterizationTests", dependencies: ["Characterization", "SearchSpace", "Deploy", "Kernels", "Emulator", "Targets", "Graph", "Datasets", "Tensor", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Graph", "Datasets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),

@@ -81,7 +81,7 @@ public struct Characterizer: Sendable {
         DispatchQueue.concurrentPerform(iterations: max(1, min(workers, groups.count))) { _ in
             while let index = state.take(groupsCopy.count) {
                 do {
-                    let entries = try measure(groupsCopy[index], seed: UInt64(index + 1), specs: specs)
+                    let entries = try measureGroup(groupsCopy[index], seed: UInt64(index + 1), specs: specs)
                     try state.locked {
                         try store?.insert(entries, into: state.table, eventModel: eventModel, source: "emulated")
                         state.table.entries.merge(entries) { a, _ in a }
@@ -100,7 +100,7 @@ public struct Characterizer: Sendable {
     }
 
     /// One firmware of independent one-op branches, emulated: each op's DWT cycles and events.
-    func measure(_ group: [OperatorKey], seed: UInt64, specs: [OperatorKey: (node: Node, inputs: [[Int]])]) throws -> [String: LookupTable.Entry] {
+    func measureGroup(_ group: [OperatorKey], seed: UInt64, specs: [OperatorKey: (node: Node, inputs: [[Int]])]) throws -> [String: LookupTable.Entry] {
         var inputs: [Graph.Input] = [], nodes: [Node] = []
         for (i, key) in group.enumerated() {
             let spec = specs[key]!

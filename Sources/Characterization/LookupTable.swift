@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Targets
 
 /// Measured cycles per operator configuration for one board, cost table and kernel build — the
@@ -27,9 +28,9 @@ public struct LookupTable: Sendable, Equatable {
     }
 
     public static func costHash(_ board: Board) -> String {
-        var h = Hash64()
-        for (event, cost) in board.costVector.named.sorted(by: { $0.key < $1.key }) { h.add("\(event)=\(cost);") }
-        return h.text
+        var h = FNV1a()
+        for (event, cost) in board.costVector.named.sorted(by: { $0.key < $1.key }) { h.add("\(event)=\(cost)") }
+        return String(h.value, radix: 16)
     }
 
     /// FNV-1a of everything about a board that decides which events a kernel produces — core,
@@ -37,7 +38,7 @@ public struct LookupTable: Sendable, Equatable {
     /// (the emulator counts only priced data accesses) — but not the cost values. Entries with the
     /// same event model can be re-priced for new costs from their stored events.
     public static func eventModelHash(_ board: Board) -> String {
-        var h = Hash64()
+        var h = FNV1a()
         let c = board.core
         h.add("\(c.name);\(c.cpu);\(c.architecture);\(c.hasDSP);\(c.hasFPU);\(c.divideBase.value);\(c.divideBitsPerCycle.value);\(c.divideMax.value);")
         h.add("boot=\(board.bootAddress.value);")
@@ -45,15 +46,8 @@ public struct LookupTable: Sendable, Equatable {
         for k in board.caches { h.add("\(k.name):\(k.role):\(k.regions):\(k.lineBytes):\(k.lines):\(k.ways);") }
         h.add(board.compilerFlags.joined(separator: " "))
         h.add(board.costVector.named.keys.sorted().joined(separator: ","))
-        return h.text
+        return String(h.value, radix: 16)
     }
-}
-
-/// FNV-1a, 64 bits, as hex text.
-struct Hash64 {
-    var value: UInt64 = 0xCBF2_9CE4_8422_2325
-    mutating func add(_ s: String) { for b in s.utf8 { value = (value ^ UInt64(b)) &* 0x100_0000_01B3 } }
-    var text: String { String(value, radix: 16) }
 }
 
 public struct CharacterizationError: Error, CustomStringConvertible {

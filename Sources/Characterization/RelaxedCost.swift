@@ -85,18 +85,11 @@ public struct RelaxedCost: Sendable {
     public init(space: SearchSpace, table: LookupTable, overheadCycles: Double) throws {
         self.space = space
         self.overheadCycles = overheadCycles
-        func cycles(_ nodes: [Node], input: [Int]) throws -> Float {
-            var shapes = ["in": input]
-            var sum = 0.0
-            for n in nodes {
-                let ins = n.inputs.map { shapes[$0]! }
-                if let key = OperatorKey.of(n, inputs: ins) {
-                    guard let e = table.entries[key.text] else { throw CharacterizationError("no table entry for \(key); run micronas characterize") }
-                    sum += Double(e.cycles)
-                }
-                shapes[n.name] = try n.outputShape(inputs: ins)
-            }
-            return Float(sum)
+        // One cell's configuration, priced as any graph is (Σ its table entries) and its liveness peak.
+        func price(_ nodes: [Node], input: [Int], into c: inout CellTables) throws {
+            let cell = Graph(name: "cell", inputs: [.init(name: "in", shape: input)], nodes: nodes, outputs: [nodes.last!.name])
+            c.cycles.append(Float(try Characterizer.predictCycles(cell, table: table)))
+            c.bytes.append(Float(try Self.livenessPeak(cell)))
         }
         let tr = space.trFilterChoices, sf = space.sfFilterChoices
         var t = space.time
@@ -105,9 +98,7 @@ public struct RelaxedCost: Sendable {
         for i in 0..<space.timeReduceCells {
             var c = CellTables(cycles: [], bytes: [])
             for x in channels { for k in SearchSpace.kernels { for f in tr {
-                let node = space.timeReduceNode(i, .init(kernel: k, filters: f), input: "in")
-                c.cycles.append(try cycles([node], input: [t, space.sensors, x]))
-                c.bytes.append(Float(try Self.livenessPeak([node], input: [t, space.sensors, x])))
+                try price([space.timeReduceNode(i, .init(kernel: k, filters: f), input: "in")], input: [t, space.sensors, x], into: &c)
             } } }
             trTables.append(c)
             t = (t + 1) / 2
@@ -124,19 +115,14 @@ public struct RelaxedCost: Sendable {
                 let cell = Architecture.SensorFusion(bottleneckFilters: b, branches: branches, filters: f, residual: residual || !branches.contains(true))
                 var nodes = space.sensorFusionNodes(j, cell, input: "in", width: width).nodes
                 if !residual && !branches.contains(true) { nodes = [nodes[0]] }
-                c.cycles.append(try cycles(nodes, input: [t, width, x]))
-                c.bytes.append(Float(try Self.livenessPeak(nodes, input: [t, width, x])))
+                try price(nodes, input: [t, width, x], into: &c)
             } } } } }
             sfTables.append(c)
             if space.isStride2(sensorCell: j) { width = (width + 1) / 2 }
             channels = sf
         }
         var out = CellTables(cycles: [], bytes: [])
-        for x in channels {
-            let nodes = space.outputNodes(input: "in")
-            out.cycles.append(try cycles(nodes, input: [t, width, x]))
-            out.bytes.append(Float(try Self.livenessPeak(nodes, input: [t, width, x])))
-        }
+        for x in channels { try price(space.outputNodes(input: "in"), input: [t, width, x], into: &out) }
         (timeReduce, sensorFusion, output) = (trTables, sfTables, out)
     }
 
@@ -165,23 +151,20 @@ public struct RelaxedCost: Sendable {
         return (cycles, Tensor.maximum(peaks))
     }
 
-    /// The largest sum of 16-byte-rounded buffers alive at one of `nodes` (a cell, run on the
-    /// tensor "in" made before it; its last node's output outlives it): activations from their
-    /// producer to their last reader, and each conv's scratch (`MemoryPlanner.convScratchBytes`).
-    static func livenessPeak(_ nodes: [Node], input: [Int]) throws -> Int {
+    /// The largest sum of 16-byte-rounded buffers alive at one node of `cell` (a cell, run on its
+    /// input made before it; its output outlives it): activations from their producer to their last
+    /// reader, and each conv's scratch (`MemoryPlanner.convScratchBytes`).
+    static func livenessPeak(_ cell: Graph) throws -> Int {
         func rounded(_ n: Int) -> Int { (n + MemoryPlan.alignment - 1) / MemoryPlan.alignment * MemoryPlan.alignment }
-        var shapes = ["in": input]
-        var lastUse = ["in": -1]
-        for (i, n) in nodes.enumerated() {
-            for name in n.inputs { lastUse[name] = i }
-            shapes[n.name] = try n.outputShape(inputs: n.inputs.map { shapes[$0]! })
-        }
-        if let last = nodes.last { lastUse[last.name] = nodes.count }
+        let shapes = try cell.inferShapes()
+        let input = cell.inputs[0].name
+        var lastUse = [input: -1]
+        for (i, n) in cell.nodes.enumerated() { for name in n.inputs { lastUse[name] = i } }
+        lastUse[cell.outputs[0]] = cell.nodes.count
         var peak = 0
-        for (i, n) in nodes.enumerated() {
-            var live = 0
-            if lastUse["in"]! >= i { live += rounded(input.reduce(1, *)) }
-            for (k, m) in nodes.enumerated() where k <= i && (lastUse[m.name] ?? k) >= i {
+        for (i, n) in cell.nodes.enumerated() {
+            var live = lastUse[input]! >= i ? rounded(shapes[input]!.reduce(1, *)) : 0
+            for (k, m) in cell.nodes.enumerated() where k <= i && (lastUse[m.name] ?? k) >= i {
                 live += rounded(shapes[m.name]!.reduce(1, *))
             }
             if n.op == .conv2d, let w = n.window {

@@ -145,12 +145,8 @@ public final class TableStore {
         defer { try? execute("DETACH DATABASE other") }
         try execute("BEGIN IMMEDIATE; INSERT OR IGNORE INTO main.entries SELECT * FROM other.entries; COMMIT")
         if try hasTable("overheads", schema: "other") {
-            let rows = try query("SELECT board, cost_hash, kernel_hash, space, cycles FROM other.overheads") { s in
-                ((0..<4).map { String(cString: sqlite3_column_text(s, Int32($0))) }, sqlite3_column_double(s, 4))
-            }
-            for (key, cycles) in rows where try overhead(board: key[0], costHash: key[1], kernelHash: key[2], space: key[3]) == nil {
-                try setOverhead(cycles, board: key[0], costHash: key[1], kernelHash: key[2], space: key[3])
-            }
+            try createOverheads()
+            try execute("INSERT OR IGNORE INTO main.overheads SELECT * FROM other.overheads")
         }
         return try count() - before
     }
@@ -166,11 +162,15 @@ public final class TableStore {
     }
 
     public func setOverhead(_ cycles: Double, board: String, costHash: String, kernelHash: String, space: String) throws {
+        try createOverheads()
+        try execute("INSERT OR REPLACE INTO overheads VALUES (?, ?, ?, ?, \(cycles))", [board, costHash, kernelHash, space])
+    }
+
+    private func createOverheads() throws {
         try execute("""
-            CREATE TABLE IF NOT EXISTS overheads(board TEXT NOT NULL, cost_hash TEXT NOT NULL, kernel_hash TEXT NOT NULL, space TEXT NOT NULL,
+            CREATE TABLE IF NOT EXISTS main.overheads(board TEXT NOT NULL, cost_hash TEXT NOT NULL, kernel_hash TEXT NOT NULL, space TEXT NOT NULL,
                 cycles REAL NOT NULL, PRIMARY KEY (board, cost_hash, kernel_hash, space)) WITHOUT ROWID
             """)
-        try execute("INSERT OR REPLACE INTO overheads VALUES (?, ?, ?, ?, \(cycles))", [board, costHash, kernelHash, space])
     }
 
     private func hasTable(_ name: String, schema: String = "main") throws -> Bool {

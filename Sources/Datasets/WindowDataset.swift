@@ -1,4 +1,5 @@
 import Foundation
+import SplitMix
 
 /// Fixed-length windows of multichannel time series with a class and a subject each, split into
 /// train / validation / test, z-scored per channel with training statistics.
@@ -170,20 +171,6 @@ extension RawWindows {
         for i in 0..<z.count { let c = i % s; z[i] = Float((Double(z[i]) - mean[c]) / std[c]) }
         return WindowDataset(name: name, length: length, channels: channels, classes: classes, x: z, y: y, subjects: subjects, split: split,
                              splitMethod: method, mean: mean.map(Float.init), std: std.map(Float.init), notes: notes)
-    }
-}
-
-/// SplitMix64: the seeded generator of dataset shuffles and of the training engine (initialisation,
-/// batch order, dropout, Gumbel noise).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,18 +1,9 @@
 import Foundation
 import Quant
+import SplitMix
 
-/// SplitMix64: a small, seedable generator so every verification run can be replayed.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The project's seeded generator, so every verification run can be replayed.
+public typealias SeededGenerator = SplitMix64
 
 extension KernelCase {
     /// A random, valid call of `op`, small enough for the verification firmware's 72 KB arena.

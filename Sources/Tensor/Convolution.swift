@@ -22,52 +22,40 @@ public struct ConvGeometry: Equatable, Sendable {
 
     var patch: Int { kernelH * kernelW * channels }
 
-    func im2col(_ x: UnsafePointer<Float>, batch: Int, into cols: UnsafeMutablePointer<Float>) {
-        var row = 0
+    /// Visits the patch matrix in order: for each output pixel (a row of `patch` values) and each
+    /// kernel tap in it, `body(column, pixel)` with the tap's offset in the patch matrix and its input
+    /// pixel's offset in the batch (nil in the padding). im2col copies along it, col2im adds back.
+    @inline(__always)
+    func forEachTap(batch: Int, _ body: (_ column: Int, _ pixel: Int?) -> Void) {
+        var column = 0
         for n in 0..<batch {
-            let image = x + n * inputH * inputW * channels
+            let image = n * inputH * inputW * channels
             for oy in 0..<outputH {
                 for ox in 0..<outputW {
-                    var dst = cols + row * patch
                     for ky in 0..<kernelH {
                         let iy = oy * strideH - padTop + ky
                         for kx in 0..<kernelW {
                             let ix = ox * strideW - padLeft + kx
-                            if iy >= 0 && iy < inputH && ix >= 0 && ix < inputW {
-                                dst.update(from: image + (iy * inputW + ix) * channels, count: channels)
-                            } else {
-                                dst.update(repeating: 0, count: channels)
-                            }
-                            dst += channels
+                            body(column, iy >= 0 && iy < inputH && ix >= 0 && ix < inputW ? image + (iy * inputW + ix) * channels : nil)
+                            column += channels
                         }
                     }
-                    row += 1
                 }
             }
         }
     }
 
+    func im2col(_ x: UnsafePointer<Float>, batch: Int, into cols: UnsafeMutablePointer<Float>) {
+        forEachTap(batch: batch) { column, pixel in
+            if let pixel { (cols + column).update(from: x + pixel, count: channels) } else { (cols + column).update(repeating: 0, count: channels) }
+        }
+    }
+
     func col2im(_ cols: UnsafePointer<Float>, batch: Int, into dx: UnsafeMutablePointer<Float>) {
-        var row = 0
-        for n in 0..<batch {
-            let image = dx + n * inputH * inputW * channels
-            for oy in 0..<outputH {
-                for ox in 0..<outputW {
-                    var src = cols + row * patch
-                    for ky in 0..<kernelH {
-                        let iy = oy * strideH - padTop + ky
-                        for kx in 0..<kernelW {
-                            let ix = ox * strideW - padLeft + kx
-                            if iy >= 0 && iy < inputH && ix >= 0 && ix < inputW {
-                                let d = image + (iy * inputW + ix) * channels
-                                for c in 0..<channels { d[c] += src[c] }
-                            }
-                            src += channels
-                        }
-                    }
-                    row += 1
-                }
-            }
+        forEachTap(batch: batch) { column, pixel in
+            guard let pixel else { return }
+            let (d, src) = (dx + pixel, cols + column)
+            for c in 0..<channels { d[c] += src[c] }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Graph
+import SplitMix
 
 /// A `Graph` with float parameters: conv2d filters HWIO [kh, kw, cin, cout], dense weights [D, U],
 /// biases; He-uniform initialised from a seed. Trainable ops: conv2d, dense, add, mean, softmax,

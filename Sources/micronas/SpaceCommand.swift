@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import Graph
 import SearchSpace
+import SplitMix
 
 /// `--window TxS --classes N` and the space's hyper-parameters, shared by the search-space commands.
 struct SpaceOptions: ParsableArguments {

@@ -3,6 +3,7 @@ import Deploy
 import Foundation
 import Graph
 import SearchSpace
+import SplitMix
 import Tensor
 import TestSupport
 import XCTest
