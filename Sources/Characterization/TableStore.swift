@@ -59,7 +59,9 @@ public final class TableStore {
         } catch let e as CharacterizationError {
             sqlite3_close(db)
             db = nil
-            throw CharacterizationError("\(url.path): not a micronas lookup table (corrupt or foreign file): \(e.description)")
+            // SQLite's own errors (from `query`) already name the file; say it once.
+            let why = e.description.hasPrefix("\(url.path): ") ? String(e.description.dropFirst(url.path.count + 2)) : e.description
+            throw CharacterizationError("\(url.path): not a micronas lookup table (corrupt or foreign file): \(why)")
         }
     }
 
