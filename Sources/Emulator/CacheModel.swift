@@ -11,9 +11,10 @@ struct CacheModel {
     let ways: Int
     private let tags: UnsafeMutablePointer<UInt64>
     private let stamps: UnsafeMutablePointer<UInt64>
+    /// Per set, the way hit or filled last: looked at first (a loop re-reads the same lines).
+    private let recent: UnsafeMutablePointer<Int>
     private var clock: UInt64 = 0
     private var lastLine: UInt64 = .max
-    private(set) var hits: UInt64 = 0
     private(set) var misses: UInt64 = 0
 
     init(_ spec: CacheSpec) {
@@ -24,33 +25,43 @@ struct CacheModel {
         tags.initialize(repeating: .max, count: spec.lines)
         stamps = .allocate(capacity: spec.lines)
         stamps.initialize(repeating: 0, count: spec.lines)
+        recent = .allocate(capacity: spec.lines / spec.ways)
+        recent.initialize(repeating: 0, count: spec.lines / spec.ways)
     }
 
     func release() {
         tags.deallocate()
         stamps.deallocate()
+        recent.deallocate()
     }
 
     @inline(__always) func line(of address: UInt64) -> UInt64 { address >> lineShift }
 
     /// Looks `line` up and fills it on a miss; true on a hit.
     @inline(__always) mutating func access(line: UInt64) -> Bool {
-        if line == lastLine { hits &+= 1; return true }
+        if line == lastLine { return true }
         lastLine = line
         clock &+= 1
-        let base = Int(line & setMask) &* ways
+        let set = Int(line & setMask)
+        let base = set &* ways
+        let guess = base &+ recent[set]
+        if tags[guess] == line {
+            stamps[guess] = clock
+            return true
+        }
         var victim = base
         var oldest = UInt64.max
         for w in base..<(base &+ ways) {
             if tags[w] == line {
                 stamps[w] = clock
-                hits &+= 1
-                return true
+                recent[set] = w &- base
+                    return true
             }
             if stamps[w] < oldest { oldest = stamps[w]; victim = w }
         }
         tags[victim] = line
         stamps[victim] = clock
+        recent[set] = victim &- base
         misses &+= 1
         return false
     }

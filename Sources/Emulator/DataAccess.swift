@@ -58,6 +58,29 @@ struct LoadProbe {
     var quiet: UInt32 = 0
     /// Executions left to skip before evaluating a quiet load again.
     var sleep: UInt32 = 0
+    /// Every register of `address` leaves the block as itself plus a constant, so when the block
+    /// re-enters itself the address has moved by `step` (induction: no register read).
+    var hasStep = false
+    var step: Int64 = 0
+    /// The address at the block's execution number `stamp`.
+    var lastAddress: UInt64 = 0
+    var stamp: UInt64 = .max
+    /// Where this execution reads: index into `HotState.priced` (−1: not priced) and the first and
+    /// last line of its words.
+    var range: Int32 = -1
+    var firstLine: UInt64 = 0
+    var lastLine: UInt64 = 0
+    /// The same, at the execution the block's memo was recorded at.
+    var memoRange: Int32 = -1
+    var memoFirstLine: UInt64 = 0
+    var memoLastLine: UInt64 = 0
+
+    init(address: AddressExpression, bytes: UInt32) {
+        self.address = address
+        self.bytes = bytes
+    }
+
+    @inline(__always) var words: UInt64 { max(1, (UInt64(bytes) + 3) >> 2) }
 }
 
 /// User data of a code hook on one load whose address is only known at the instruction.
@@ -71,6 +94,8 @@ struct PricedRange {
     var lo: UInt64
     var hi: UInt64  // exclusive
     var isFlash: Bool
+    /// log2 of the line size of the cache in front of the range.
+    var lineShift: UInt64 = 4
 }
 
 extension HotState {
@@ -89,23 +114,24 @@ extension HotState {
         return UInt64(truncatingIfNeeded: v) & 0xFFFF_FFFF
     }
 
-    /// Prices one load of `bytes` at `address`; returns false if the address is not in a priced range.
+    /// Prices one load of `bytes` at `address` (a hooked load, or the memory-hook reference); returns
+    /// false if the address is not in a priced range.
     @inline(__always) mutating func priceLoad(at address: UInt64, bytes: UInt32) -> Bool {
-        var k = 0
-        while k < pricedCount {
-            let r = priced[k]
-            if address >= r.lo && address < r.hi {
-                let words = max(1, (UInt64(bytes) + 3) >> 2)
-                var w: UInt64 = 0
-                while w < words {
-                    if r.isFlash { priceFlashRead(address &+ w << 2) } else { priceSRAMRead(address &+ w << 2) }
-                    w &+= 1
-                }
-                return true
-            }
-            k += 1
+        let k = pricedRange(of: address)
+        guard k >= 0 else { return false }
+        epoch &+= 1
+        priceWords(in: Int(k), at: address, words: max(1, (UInt64(bytes) + 3) >> 2))
+        return true
+    }
+
+    /// Prices `words` successive word reads from `address` in priced range `k`.
+    @inline(__always) mutating func priceWords(in k: Int, at address: UInt64, words: UInt64) {
+        let isFlash = priced[k].isFlash
+        var w: UInt64 = 0
+        while w < words {
+            if isFlash { priceFlashRead(address &+ w << 2) } else { priceSRAMRead(address &+ w << 2) }
+            w &+= 1
         }
-        return false
     }
 
     @inline(__always) mutating func priceFlashRead(_ address: UInt64) {
@@ -134,23 +160,73 @@ extension HotState {
         }
     }
 
-    /// The block's entry-evaluated loads. A load found outside the priced ranges 8 times running is
-    /// evaluated only every 64th execution after that, until it is found inside one again.
-    @inline(__always) mutating func priceBlockLoads(_ block: UnsafeMutablePointer<BlockRecord>, _ uc: OpaquePointer?) {
+    /// Index into `priced` of the range holding `address`, or −1.
+    @inline(__always) func pricedRange(of address: UInt64) -> Int32 {
+        var k = 0
+        while k < pricedCount {
+            if address >= priced[k].lo && address < priced[k].hi { return Int32(k) }
+            k += 1
+        }
+        return -1
+    }
+
+    /// Finds where each of the block's entry-evaluated loads reads, without touching any cache, and
+    /// returns whether every one reads the same lines (or stays unpriced) as when the block's memo was
+    /// recorded. A load found outside the priced ranges 8 times running is evaluated only every 64th
+    /// execution after that, until it is found inside one again.
+    ///
+    /// On a re-entry of the block (`selfLoop`: the block hook ran for this block last, so nothing ran
+    /// in between) a load with a step is found from its previous address instead of the registers.
+    @inline(__always) mutating func locateBlockLoads(_ block: UnsafeMutablePointer<BlockRecord>, _ uc: OpaquePointer?, selfLoop: Bool) -> Bool {
+        let execution = block.pointee.executions
+        var same = true
         var p = probes + Int(block.pointee.probeStart)
         let end = p + Int(block.pointee.probeCount)
         while p < end {
+            let chained = selfLoop && p.pointee.hasStep && p.pointee.stamp &+ 1 == execution
             if p.pointee.sleep > 0 {
                 p.pointee.sleep &-= 1
-            } else {
-                let address = HotState.evaluate(p.pointee.address, uc)
-                if priceLoad(at: address, bytes: p.pointee.bytes) {
-                    p.pointee.quiet = 0
-                } else {
-                    p.pointee.quiet &+= 1
-                    if p.pointee.quiet >= 8 { p.pointee.sleep = 63 }
+                if chained {
+                    p.pointee.lastAddress = (p.pointee.lastAddress &+ UInt64(bitPattern: p.pointee.step)) & 0xFFFF_FFFF
+                    p.pointee.stamp = execution
                 }
+                p.pointee.range = -1
+                same = same && p.pointee.memoRange < 0
+                p += 1
+                continue
             }
+            let address = chained ? (p.pointee.lastAddress &+ UInt64(bitPattern: p.pointee.step)) & 0xFFFF_FFFF
+                                  : HotState.evaluate(p.pointee.address, uc)
+            p.pointee.lastAddress = address
+            p.pointee.stamp = execution
+            // Most loads stay in the range they read last time: try it first.
+            var range = p.pointee.range
+            if range < 0 || address < priced[Int(range)].lo || address >= priced[Int(range)].hi { range = pricedRange(of: address) }
+            p.pointee.range = range
+            if range < 0 {
+                p.pointee.quiet &+= 1
+                if p.pointee.quiet >= 8 { p.pointee.sleep = 63 }
+                same = same && p.pointee.memoRange < 0
+            } else {
+                p.pointee.quiet = 0
+                let shift = priced[Int(range)].lineShift
+                let first = address >> shift
+                let last = p.pointee.bytes <= 4 ? first : (address &+ (p.pointee.words &- 1) << 2) >> shift
+                p.pointee.firstLine = first
+                p.pointee.lastLine = last
+                same = same && range == p.pointee.memoRange && first == p.pointee.memoFirstLine && last == p.pointee.memoLastLine
+            }
+            p += 1
+        }
+        return same
+    }
+
+    /// Prices the reads `locateBlockLoads` found, in program order.
+    @inline(__always) mutating func priceLocatedLoads(_ block: UnsafeMutablePointer<BlockRecord>) {
+        var p = probes + Int(block.pointee.probeStart)
+        let end = p + Int(block.pointee.probeCount)
+        while p < end {
+            if p.pointee.range >= 0 { priceWords(in: Int(p.pointee.range), at: p.pointee.lastAddress, words: p.pointee.words) }
             p += 1
         }
     }
@@ -232,6 +308,22 @@ enum LoadAddressAnalysis {
                let word = readOnlyWord(UInt64((insn.address + 4) & ~3) &+ UInt64(bitPattern: Int64(insn.memDisp))) {
                 known[rd] = .constant(Int64(word))
             }
+        }
+        // Induction for a block that re-enters itself: a load's address moves by a constant when each of
+        // its registers leaves the block as itself plus a constant.
+        var exitStep: [Int32: Int64] = [:]
+        for (cs, uc) in RegisterMap.coreRegisters where cs != pc {
+            if let e = known[cs], e.reg0 == uc, e.coef0 & 0xFFFF_FFFF == 1, e.reg1 < 0 { exitStep[uc] = e.offset }
+        }
+        for i in result.entryProbes.indices {
+            let e = result.entryProbes[i].address
+            var step: Int64 = 0
+            var derivable = true
+            for (reg, coef) in [(e.reg0, e.coef0), (e.reg1, e.coef1)] where reg >= 0 {
+                if let c = exitStep[reg] { step &+= coef &* c } else { derivable = false }
+            }
+            result.entryProbes[i].hasStep = derivable
+            result.entryProbes[i].step = step
         }
         return result
     }

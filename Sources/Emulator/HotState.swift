@@ -12,6 +12,30 @@ struct BlockRecord {
     /// This block's loads evaluated at entry: `probes[probeStart ..< probeStart + probeCount]`.
     var probeStart: Int32 = 0
     var probeCount: Int32 = 0
+    /// What the block's dynamic pricing (data reads, then fetch lines) added the last time it re-entered
+    /// itself with no cache fill; valid while `HotState.epoch == memoEpoch` (see `HotState.epoch`).
+    var memo = PricingDelta()
+    var memoEpoch: UInt64 = .max
+    /// Re-entries left that are sure to read the memo's lines again (`HotState.startCountdown`), and
+    /// how many of them have been replayed without bringing the loads' state up to date.
+    var countdown: UInt64 = 0
+    var pending: UInt64 = 0
+    /// The execution the countdown started at.
+    var countdownStart: UInt64 = 0
+    /// Replays of `memo` whose counters (all but the cycles, which stay current) are not yet added
+    /// to the run's totals (`HotState.flushReplays`).
+    var memoReplays: UInt64 = 0
+}
+
+/// Counters the dynamic pricing of one block execution moves (cache fills excluded: a memo is only
+/// recorded for executions without any).
+struct PricingDelta {
+    var cycles: Double = 0
+    var fetchBranchMisses: UInt64 = 0
+    var fetchSequentialMisses: UInt64 = 0
+    var flashReads: UInt64 = 0
+    var flashMisses: UInt64 = 0
+    var sramReads: UInt64 = 0
 }
 
 /// Mutable accounting state shared by the hooks of one run.
@@ -35,10 +59,14 @@ struct HotState {
     var fetchLineShift: UInt64 = 4
     var hasFetchCache = false
     var fetchCache: CacheModel? = nil
-    /// Fetch-cache misses and flash data reads right after the last block's fetch lines were looked
-    /// up (see the self-loop short cut in the block hook).
-    var fetchMissMark: UInt64 = .max
-    var flashReadMark: UInt64 = .max
+    /// Advanced by every cache lookup the block memo does not replay (a full pricing, a hooked load).
+    /// A block's memo is replayed only when the block re-enters itself and the epoch has not moved
+    /// since the memo was recorded or last replayed: then the cache holds exactly the state that
+    /// execution left (see `Machine+Run.swift`, "block memo").
+    var epoch: UInt64 = 0
+    /// false = price every execution in full (no memo, no induction): the reference the tests compare with.
+    var shortcuts = true
+    var replays: UInt64 = 0
     /// Data reads from flash and from cacheable SRAM.
     var flashData = DataPath()
     var sramData = DataPath()
@@ -135,5 +163,136 @@ struct HotState {
         }
         oldKeys.deallocate()
         oldSlots.deallocate()
+    }
+}
+
+extension HotState {
+    /// Lines filled in any cache so far.
+    @inline(__always) var cacheFills: UInt64 {
+        (fetchCache?.misses ?? 0) &+ (flashData.cache?.misses ?? 0) &+ (sramData.cache?.misses ?? 0)
+    }
+
+    @inline(__always) var pricingTotals: PricingDelta {
+        PricingDelta(cycles: cycles, fetchBranchMisses: fetchBranchMisses, fetchSequentialMisses: fetchSequentialMisses,
+                     flashReads: flashData.reads, flashMisses: flashData.misses, sramReads: sramData.reads)
+    }
+
+    /// How many further re-entries of block `b` (its loads just located, its memo valid) are sure to
+    /// read the memo's lines again: a load with a step keeps its lines until its address crosses a
+    /// line boundary; a sleeping load stays unpriced while it sleeps; any other load may go anywhere.
+    @inline(__always) mutating func startCountdown(_ b: UnsafeMutablePointer<BlockRecord>) {
+        var n: Int64 = 1 << 30
+        var p = probes + Int(b.pointee.probeStart)
+        let end = p + Int(b.pointee.probeCount)
+        while p < end && n > 0 {
+            defer { p += 1 }
+            if p.pointee.sleep > 0 { n = min(n, Int64(p.pointee.sleep)); continue }
+            guard p.pointee.range >= 0, p.pointee.hasStep, p.pointee.stamp == b.pointee.executions else { n = 0; break }
+            let step = p.pointee.step
+            guard step != 0 else { continue }
+            let shift = priced[Int(p.pointee.range)].lineShift
+            let a = Int64(p.pointee.lastAddress), span = Int64((p.pointee.words &- 1) << 2)
+            let first = Int64(p.pointee.firstLine), last = Int64(p.pointee.lastLine)
+            if step > 0 {
+                // a + k·step stays below the first line's end, a + span + k·step below the last line's.
+                n = min(n, (((first + 1) << shift) - 1 - a) / step, (((last + 1) << shift) - 1 - a - span) / step)
+            } else {
+                n = min(n, (a - (first << shift)) / -step, (a + span - (last << shift)) / -step)
+            }
+        }
+        b.pointee.countdown = UInt64(max(0, n))
+        b.pointee.pending = 0
+        b.pointee.countdownStart = b.pointee.executions
+    }
+
+    /// Brings the loads of block `b` up to date after `pending` replayed re-entries: each sleeping
+    /// load slept once per re-entry, and a load with a step moved once per re-entry.
+    @inline(__always) mutating func catchUp(_ b: UnsafeMutablePointer<BlockRecord>) {
+        let k = b.pointee.pending
+        var p = probes + Int(b.pointee.probeStart)
+        let end = p + Int(b.pointee.probeCount)
+        while p < end {
+            if p.pointee.sleep > 0 { p.pointee.sleep &-= UInt32(truncatingIfNeeded: k) }
+            if p.pointee.hasStep && p.pointee.stamp == b.pointee.countdownStart {
+                p.pointee.lastAddress = (p.pointee.lastAddress &+ UInt64(bitPattern: p.pointee.step) &* k) & 0xFFFF_FFFF
+                p.pointee.stamp &+= k
+            }
+            p += 1
+        }
+        b.pointee.pending = 0
+        b.pointee.countdown = 0
+    }
+
+    /// Replays a block's memo (see the block hook): its cycles now, its counters when flushed.
+    @inline(__always) mutating func replay(_ b: UnsafeMutablePointer<BlockRecord>) {
+        cycles += b.pointee.memo.cycles
+        b.pointee.memoReplays &+= 1
+    }
+
+    /// Adds the counters of the block's replays to the run's totals.
+    mutating func flushReplays(_ b: UnsafeMutablePointer<BlockRecord>) {
+        let n = b.pointee.memoReplays, m = b.pointee.memo
+        guard n > 0 else { return }
+        replays &+= n
+        fetchBranchMisses &+= n &* m.fetchBranchMisses
+        fetchSequentialMisses &+= n &* m.fetchSequentialMisses
+        flashData.reads &+= n &* m.flashReads
+        flashData.misses &+= n &* m.flashMisses
+        sramData.reads &+= n &* m.sramReads
+        b.pointee.memoReplays = 0
+    }
+
+    /// Prices the block's located data reads, then its instruction-fetch lines, through the caches.
+    /// With `recordMemo` (the block re-entered itself) and no line filled, the prices become the
+    /// block's memo.
+    @inline(__always) mutating func priceInFull(_ b: UnsafeMutablePointer<BlockRecord>, sequential: Bool, recordMemo: Bool) {
+        if recordMemo { flushReplays(b) }
+        let before = recordMemo ? pricingTotals : PricingDelta()
+        let fills = recordMemo ? cacheFills : 0
+        if b.pointee.probeCount > 0 { priceLocatedLoads(b) }
+        if b.pointee.fetchModelled { priceFetch(from: b.pointee.start, to: b.pointee.end, sequential: sequential) }
+        epoch &+= 1
+        guard recordMemo && cacheFills == fills else { return }
+        let after = pricingTotals
+        b.pointee.memo = PricingDelta(
+            cycles: after.cycles - before.cycles, fetchBranchMisses: after.fetchBranchMisses &- before.fetchBranchMisses,
+            fetchSequentialMisses: after.fetchSequentialMisses &- before.fetchSequentialMisses,
+            flashReads: after.flashReads &- before.flashReads, flashMisses: after.flashMisses &- before.flashMisses,
+            sramReads: after.sramReads &- before.sramReads)
+        b.pointee.memoEpoch = epoch
+        var p = probes + Int(b.pointee.probeStart)
+        let end = p + Int(b.pointee.probeCount)
+        while p < end {
+            p.pointee.memoRange = p.pointee.range
+            p.pointee.memoFirstLine = p.pointee.firstLine
+            p.pointee.memoLastLine = p.pointee.lastLine
+            p += 1
+        }
+        startCountdown(b)
+    }
+
+    /// Instruction fetch of [start, end) from flash: each line not fetched last is looked up in the
+    /// fetch cache (if any); a miss costs a sequential or a branch miss.
+    @inline(__always) mutating func priceFetch(from start: UInt64, to end: UInt64, sequential: Bool) {
+        let shift = fetchLineShift
+        let first = start >> shift, last = (end &- 1) >> shift
+        var line = first
+        while line <= last {
+            let previous = lastFetchLine
+            if line != previous {
+                let hit = hasFetchCache ? fetchCache!.access(line: line) : false
+                if !hit {
+                    if line == previous &+ 1 && (line != first || sequential) {
+                        fetchSequentialMisses &+= 1
+                        cycles += fetchSequentialMissCost
+                    } else {
+                        fetchBranchMisses &+= 1
+                        cycles += fetchBranchMissCost
+                    }
+                }
+                lastFetchLine = line
+            }
+            line &+= 1
+        }
     }
 }

@@ -6,8 +6,41 @@ import Targets
 // MARK: hot hooks (C callbacks; no captures, state through the user pointer)
 
 /// Every basic block: static cycles, taken/not-taken, instruction-fetch lines, budget.
+///
+/// The common case first: a block re-entering itself inside its memo's countdown (see
+/// `HotState.startCountdown`) is priced in a few instructions; everything else goes to `pricedBlock`.
+@inline(__always)
 private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ user: UnsafeMutableRawPointer?) {
     let s = user!.assumingMemoryBound(to: HotState.self)
+    let current = s.pointee.current
+    if current >= 0 {
+        let b = s.pointee.blocks + current
+        if b.pointee.start == address && b.pointee.countdown > 0 && b.pointee.memoEpoch == s.pointee.epoch
+            && b.pointee.end == address &+ UInt64(size) {
+            // Same as the general path below for index == previous (not sequential: a re-entry is a
+            // branch back), with the memo replayed.
+            if b.pointee.endsInControlFlow {
+                s.pointee.branchTaken &+= 1
+                s.pointee.cycles += s.pointee.branchTakenCost
+            }
+            b.pointee.executions &+= 1
+            s.pointee.cycles += b.pointee.cycles
+            s.pointee.instructions &+= b.pointee.instructionCount
+            b.pointee.countdown &-= 1
+            b.pointee.pending &+= 1
+            s.pointee.replay(b)
+            if s.pointee.instructions > s.pointee.budget {
+                s.pointee.budgetExceeded = true
+                uc_emu_stop(uc)
+            }
+            return
+        }
+    }
+    pricedBlock(uc, address, size, s)
+}
+
+@inline(never)
+private func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ s: UnsafeMutablePointer<HotState>) {
     let previous = s.pointee.current
     var index: Int
     if previous >= 0 && s.pointee.blocks[previous].start == address && s.pointee.blocks[previous].end == address &+ UInt64(size) {
@@ -31,39 +64,29 @@ private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, 
     s.pointee.previousEnd = b.pointee.end
     s.pointee.previousEndsInControlFlow = b.pointee.endsInControlFlow
     s.pointee.current = index
-    if b.pointee.probeCount > 0 { s.pointee.priceBlockLoads(b, uc) }
-    if b.pointee.fetchModelled {
-        // A block re-entering itself with no fetch-cache miss (and, if data shares the cache, no
-        // flash data read) since its lines were last looked up: they are resident and already the
-        // most recent in the order this lookup would leave them, so the lookups would all hit and
-        // change no replacement decision — skip them. Exact: same hits/misses, same victims.
-        if index == previous && s.pointee.hasFetchCache && s.pointee.fetchCache!.misses == s.pointee.fetchMissMark
-            && (!s.pointee.flashData.sharesFetchCache || s.pointee.flashData.reads == s.pointee.flashReadMark) {
-            s.pointee.lastFetchLine = (b.pointee.end &- 1) >> s.pointee.fetchLineShift
+    let hasLoads = b.pointee.probeCount > 0
+    if hasLoads || b.pointee.fetchModelled {
+        // Block memo. A block that re-enters itself with the epoch unchanged since its memo was
+        // recorded (or last replayed) finds the caches exactly as that execution left them: nothing
+        // else looked anything up in between. If its loads read the same lines again, the execution
+        // repeats an access sequence that hit throughout, from the state that sequence produced —
+        // it hits throughout again and leaves the same lines in the same LRU order (only the
+        // timestamps would differ). So its prices are the memo's, and the caches need no update.
+        let selfLoop = index == previous && s.pointee.shortcuts
+        let memoValid = selfLoop && b.pointee.memoEpoch == s.pointee.epoch
+        if memoValid && b.pointee.countdown > 0 {
+            // Its loads are sure to read the memo's lines again (see `startCountdown`).
+            b.pointee.countdown &-= 1
+            b.pointee.pending &+= 1
+            s.pointee.replay(b)
         } else {
-            let shift = s.pointee.fetchLineShift
-            let first = address >> shift, last = (b.pointee.end &- 1) >> shift
-            var line = first
-            while line <= last {
-                let previous = s.pointee.lastFetchLine
-                if line != previous {
-                    let hit = s.pointee.hasFetchCache ? s.pointee.fetchCache!.access(line: line) : false
-                    if !hit {
-                        if line == previous &+ 1 && (line != first || sequential) {
-                            s.pointee.fetchSequentialMisses &+= 1
-                            s.pointee.cycles += s.pointee.fetchSequentialMissCost
-                        } else {
-                            s.pointee.fetchBranchMisses &+= 1
-                            s.pointee.cycles += s.pointee.fetchBranchMissCost
-                        }
-                    }
-                    s.pointee.lastFetchLine = line
-                }
-                line &+= 1
-            }
-            if s.pointee.hasFetchCache {
-                s.pointee.fetchMissMark = s.pointee.fetchCache!.misses
-                s.pointee.flashReadMark = s.pointee.flashData.reads
+            if b.pointee.pending > 0 { s.pointee.catchUp(b) }
+            let sameLines = hasLoads ? s.pointee.locateBlockLoads(b, uc, selfLoop: selfLoop) : true
+            if memoValid && sameLines {
+                s.pointee.replay(b)
+                s.pointee.startCountdown(b)
+            } else {
+                s.pointee.priceInFull(b, sequential: sequential, recordMemo: selfLoop)
             }
         }
     }
@@ -139,14 +162,15 @@ extension Machine {
         hasRun = true
         self.options = options
         hot.pointee.budget = options.maxInstructions
+        hot.pointee.shortcuts = options.pricingShortcuts
         try installHooks(probes: options.probes, accounting: options.accounting)
         let boot = bootState()
         setRegister(UC_ARM_REG_SP, boot.sp)
         setRegister(UC_ARM_REG_LR, 0xFFFF_FFFF)
         let timeout = options.timeoutSeconds.map { UInt64(max(1, $0 * 1_000_000)) } ?? 0
-        let started = Date()
+        let started = Date(), cpuStarted = threadCPUSeconds()
         let err = uc_emu_start(uc, UInt64(boot.pc), 0xFFFF_FFFE, timeout, 0)
-        let wall = Date().timeIntervalSince(started)
+        let wall = Date().timeIntervalSince(started), cpu = threadCPUSeconds() - cpuStarted
         let pc = UInt64(register(UC_ARM_REG_PC))
         if let e = pendingError { throw e }
         if hot.pointee.budgetExceeded { throw EmulatorError.budgetExhausted(instructions: options.maxInstructions, pc: image.describe(pc)) }
@@ -164,9 +188,9 @@ extension Machine {
             board: board.name, core: board.core.name, clockHz: board.clockHz.value, stop: stop, exitCode: exitCode,
             instructions: UInt64(events[.instructions]), cycles: UInt64(events.dot(costs).rounded()),
             events: events, stdout: stdoutBytes, stderr: stderrBytes, counterReads: counterReads,
-            probeCycles: probeCycles, accumulatedCycles: hot.pointee.cycles, wallSeconds: wall, basicBlocks: hot.pointee.blockCount,
+            probeCycles: probeCycles, accumulatedCycles: hot.pointee.cycles, wallSeconds: wall, cpuSeconds: cpu, basicBlocks: hot.pointee.blockCount,
             blockExecutions: options.accounting ? (0..<hot.pointee.blockCount).reduce(0) { $0 + hot.pointee.blocks[$1].executions } : countedBlocks.pointee,
-            unpricedLoadSites: unpricedLoadSites.count)
+            unpricedLoadSites: unpricedLoadSites.count, replayedBlocks: hot.pointee.replays)
     }
 
     /// `run`, and a non-zero exit status is an error carrying the program's first stderr line.
@@ -179,6 +203,7 @@ extension Machine {
     /// Σ executions · static events of every block, plus the dynamic counters.
     public func eventTotals() -> EventVector {
         var total = EventVector()
+        for i in 0..<hot.pointee.blockCount { hot.pointee.flushReplays(hot.pointee.blocks + i) }
         for i in 0..<hot.pointee.blockCount {
             let n = Double(hot.pointee.blocks[i].executions)
             guard n > 0 else { continue }
@@ -425,6 +450,13 @@ extension Machine {
                                         events: options.recordCounterEvents ? eventsBefore(address: pc ?? currentBlockStart) : nil))
         return v
     }
+}
+
+/// CPU time of the calling thread (excludes time the thread waited for a core).
+func threadCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
 /// Addresses of the DWT registers the emulator models (ARMv7-M ARM §C1.8).

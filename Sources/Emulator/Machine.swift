@@ -22,6 +22,9 @@ public struct RunOptions: Sendable {
     /// address analysis. About 2× slower (see DataAccess.swift); it is the reference the tests
     /// compare the analysis against.
     public var dataReadsByMemoryHooks: Bool = false
+    /// false = price every block execution in full: no block memo, no address induction (see the
+    /// block hook). Same events and cycles, slower; the reference the tests compare the short cuts with.
+    public var pricingShortcuts: Bool = true
     /// Record, with every DWT->CYCCNT read, the event vector accumulated before the reading
     /// instruction (so a region's events are the difference of two reads, as its cycles are).
     public var recordCounterEvents: Bool = false
@@ -240,9 +243,11 @@ public final class Machine {
             s.sramData.lineShift = UInt64(spec.lineBytes.trailingZeroBitCount)
         }
         s.sramData.missCost = costs[.sramDataMisses]
-        var priced = ranges(of: .flash).map { PricedRange(lo: $0.0, hi: $0.1 + 1, isFlash: true) }
+        var priced = ranges(of: .flash).map { PricedRange(lo: $0.0, hi: $0.1 + 1, isFlash: true, lineShift: s.flashData.lineShift) }
         if s.sramData.cache != nil {
-            priced += ranges(of: .sram, cacheableOnly: true).map { PricedRange(lo: $0.0, hi: $0.1 + 1, isFlash: false) }
+            priced += ranges(of: .sram, cacheableOnly: true).map {
+                PricedRange(lo: $0.0, hi: $0.1 + 1, isFlash: false, lineShift: s.sramData.lineShift)
+            }
         }
         s.priced.deallocate()
         s.priced = .allocate(capacity: max(1, priced.count))

@@ -45,12 +45,16 @@ public struct RunResult: Sendable {
     /// The cycle count accumulated block by block during the run; equals `events · costs` up to rounding.
     public var accumulatedCycles: Double
     public var wallSeconds: Double
+    /// CPU time of the emulating thread during the run (less sensitive than wall time to other load).
+    public var cpuSeconds: Double
     public var basicBlocks: Int
     /// Basic blocks executed (accounted runs, or raw runs with `countBlocksOnly`; else 0).
     public var blockExecutions: UInt64 = 0
     /// Load instructions whose data reads go unpriced on some path: an instruction priced at block
     /// entry in one block that another block would have needed a code hook for (see DataAccess.swift).
     public var unpricedLoadSites: Int = 0
+    /// Block executions whose data-read and fetch prices were replayed from the block's memo.
+    public var replayedBlocks: UInt64 = 0
 
     public var seconds: Double { Double(cycles) / clockHz }
     public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }

@@ -60,7 +60,7 @@ struct BenchEmulatorCommand: ParsableCommand {
                     "basic_blocks": r.basicBlocks, "raw_seconds": bestRaw, "accounted_seconds": bestAccounted,
                     "mips_raw": mipsRaw, "mips_accounted": mipsAccounted, "ratio": ratio,
                     "counting_hook_seconds": bestFloor, "mips_counting_hook": mipsFloor, "ratio_counting_hook": mipsFloor / mipsRaw,
-                    "blocks_executed": blocksExecuted,
+                    "blocks_executed": blocksExecuted, "blocks_replayed": r.replayedBlocks,
                     "accounting_ns_per_block": (bestAccounted - bestFloor) / Double(max(1, blocksExecuted)) * 1e9,
                     "hook_dispatch_ns_per_block": (bestFloor - bestRaw) / Double(max(1, blocksExecuted)) * 1e9,
                 ]))
@@ -72,6 +72,8 @@ struct BenchEmulatorCommand: ParsableCommand {
                 print(String(format: "accounted     %.3f s  %7.1f MIPS (cycle model, caches, DWT, semihosting)", bestAccounted, mipsAccounted))
                 print(String(format: "per block     %llu blocks run: %.1f ns Unicorn hook dispatch, %.1f ns micronas accounting", blocksExecuted,
                              (bestFloor - bestRaw) / Double(max(1, blocksExecuted)) * 1e9, (bestAccounted - bestFloor) / Double(max(1, blocksExecuted)) * 1e9))
+                print(String(format: "memo          %llu block executions (%.1f%%) priced from their memo", r.replayedBlocks,
+                             100 * Double(r.replayedBlocks) / Double(max(1, blocksExecuted))))
                 print(String(format: "ratio         %.2fx raw (targets: >= 100 MIPS and >= 0.5x raw)", ratio))
             }
         }

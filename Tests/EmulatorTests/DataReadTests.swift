@@ -140,4 +140,71 @@ final class DataReadTests: XCTestCase {
             XCTAssertEqual(Double(analysed.cycles), Double(hooked.cycles), accuracy: Double(hooked.cycles) * 1e-5, name)
         }
     }
+
+    /// The block memo, its countdown and the address induction (DataAccess.swift, HotState.swift)
+    /// against the same emulator pricing every block execution in full: every event counter and every
+    /// DWT->CYCCNT value the program reads must be identical. Loops with positive and negative steps,
+    /// byte/word/doubleword and multiple loads, strides that cross cache lines at different rates,
+    /// flash and SRAM data (cacheable on the H7), a pointer chase (code-hooked loads), at -O1/-O2/-O3.
+    func testPricingShortcutsChangeNoEvent() throws {
+        let source = """
+        #include <stdint.h>
+        #include <stdio.h>
+        #include <string.h>
+        #define DEMCR (*(volatile uint32_t *)0xE000EDFCu)
+        #define DWT_CTRL (*(volatile uint32_t *)0xE0001000u)
+        #define DWT_CYCCNT (*(volatile uint32_t *)0xE0001004u)
+        static const int8_t w8[1024] = {1, -2, 3, -4, 5, 6, -7, 8};
+        static const int32_t w32[512] = {7, 9, -11, 13};
+        static const int64_t w64[128] = {3, -5};
+        static int8_t a8[2048];
+        static int32_t a32[512];
+        static uint32_t next[256];
+        int main(void) {
+            DEMCR |= 1u << 24;
+            DWT_CYCCNT = 0;
+            DWT_CTRL |= 1u;
+            for (int i = 0; i < 2048; i++) a8[i] = (int8_t)(i * 29 + 3);
+            for (int i = 0; i < 512; i++) a32[i] = i * 7 - 100;
+            for (int i = 0; i < 256; i++) next[i] = (uint32_t)((i * 97 + 13) & 255);
+            uint32_t t0 = DWT_CYCCNT;
+            int32_t acc = 0;
+            for (int r = 0; r < 6; r++) {
+                for (int o = 0; o < 24; o++)                      /* forward bytes, flash x SRAM */
+                    for (int i = 0; i < 40; i++) acc += w8[o * 40 + i] * a8[(o * 37 + i) & 2047];
+                for (int i = 511; i >= 0; i--) acc += w32[i] ^ a32[i];     /* backward words */
+                for (int i = 0; i < 128; i += 3) acc += (int32_t)(w64[i] >> 3); /* doublewords, stride 24 */
+                for (int i = 0; i < 1024; i += 36) acc += w8[i] + a8[2047 - i]; /* line-crossing stride */
+                uint32_t k = (uint32_t)r;                         /* pointer chase */
+                for (int i = 0; i < 200; i++) { k = next[k]; acc += w8[k * 4]; }
+                int32_t tmp[16];
+                memcpy(tmp, &w32[(r * 16) & 511], sizeof tmp);     /* load multiple */
+                for (int i = 0; i < 16; i++) acc += tmp[i];
+                printf("%lu\\n", (unsigned long)(DWT_CYCCNT - t0));
+            }
+            printf("acc %ld\\n", (long)acc);
+            return 0;
+        }
+        """
+        for name in ["nucleo-f446re", "nucleo-l552ze-q", "portenta-h7"] {
+            let board = try Fixtures.board(name)
+            for flags in ["-O1", "-O2", "-O3"] {
+                let elf = try Fixtures.buildWithHarness(source, board: name, extraFlags: flags)
+                var full = RunOptions(maxInstructions: 50_000_000)
+                full.pricingShortcuts = false
+                let reference = try Machine(board: board, image: try ELFImage(path: elf)).runToSuccess(full)
+                let fast = try Machine(board: board, image: try ELFImage(path: elf)).runToSuccess(RunOptions(maxInstructions: 50_000_000))
+                let label = "\(name) \(flags)"
+                XCTAssertEqual(reference.replayedBlocks, 0, label)
+                XCTAssertGreaterThan(fast.replayedBlocks, fast.blockExecutions / 10, "\(label): the short cuts are exercised")
+                XCTAssertGreaterThan(reference.events[.flashDataReads], 10_000, label)
+                XCTAssertEqual(fast.stdoutText, reference.stdoutText, "\(label): every DWT->CYCCNT value read")
+                for event in Event.allCases {
+                    XCTAssertEqual(fast.events[event], reference.events[event], "\(label): \(event)")
+                }
+                XCTAssertEqual(fast.cycles, reference.cycles, label)
+                XCTAssertEqual(fast.accumulatedCycles, reference.accumulatedCycles, accuracy: reference.accumulatedCycles * 1e-12, label)
+            }
+        }
+    }
 }
