@@ -55,8 +55,10 @@ demo: release
 
 ## bench-emulator: emulated MIPS with cycle accounting vs raw Unicorn on the same program.
 bench-emulator: release
-	$(MAKE) -s -C kernels/harness BOARD=nucleo-l552ze-q SRC=$(CURDIR)/bench/emulator/dotloop.c OUT=$(CURDIR)/.build/bench/dotloop.elf
-	$(BIN) bench emulator --target cortex-m33 .build/bench/dotloop.elf
+	@for b in nucleo-l552ze-q nucleo-f446re portenta-h7; do \
+	  $(MAKE) -s -C kernels/harness BOARD=$$b SRC=$(CURDIR)/bench/emulator/dotloop.c OUT=$(CURDIR)/.build/bench/dotloop-$$b.elf || exit 1; \
+	  $(BIN) bench emulator --target $$b .build/bench/dotloop-$$b.elf || exit 1; \
+	done
 
 ## bench-kernels: cycles of every kernel on the search-space shape set, per emulated core.
 bench-kernels: release

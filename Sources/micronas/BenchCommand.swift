@@ -17,7 +17,7 @@ struct BenchEmulatorCommand: ParsableCommand {
     @OptionGroup var location: TargetsLocation
     @Option(help: "Board name or alias.") var target = "cortex-m33"
     @Argument(help: "Firmware ELF to run (bench/emulator/dotloop.c built with kernels/harness).") var firmware: String
-    @Option(help: "Runs of each kind; the best wall time of each is reported.") var repeats = 3
+    @Option(help: "Runs of each kind, interleaved; the best wall time of each is reported.") var repeats = 5
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {

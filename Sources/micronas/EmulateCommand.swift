@@ -43,7 +43,7 @@ struct EmulateCommand: ParsableCommand {
                     "events": result.events.named, "stdout": result.stdoutText,
                     "counter_reads": result.counterReads.map { ["pc": $0.pc, "value": $0.value] },
                     "basic_blocks": result.basicBlocks, "unpriced_load_sites": result.unpricedLoadSites,
-                    "wall_seconds": result.wallSeconds, "cpu_seconds": result.cpuSeconds,
+                    "wall_seconds": result.wallSeconds, "cpu_seconds": result.cpuSeconds, "replayed_blocks": result.replayedBlocks,
                     "mips": Double(result.instructions) / max(result.wallSeconds, 1e-9) / 1e6,
                 ]
                 if !result.stdout.isEmpty && result.stdout.last != 0x0A { print("") }
