@@ -2,6 +2,8 @@
 struct BlockRecord {
     var start: UInt64
     var end: UInt64
+    /// `start | (end − start) << 32`, the block table's key: one comparison identifies the block.
+    var key: UInt64
     /// Static cycles of one execution (Σ static events · costs).
     var cycles: Double
     var executions: UInt64
@@ -9,22 +11,41 @@ struct BlockRecord {
     var endsInControlFlow: Bool
     /// The block lies in memory whose instruction fetches are modelled (flash).
     var fetchModelled: Bool
+    /// The block has re-entered itself at least once (it is a loop body): worth a memo on entry.
+    var loops = false
     /// This block's loads evaluated at entry: `probes[probeStart ..< probeStart + probeCount]`.
     var probeStart: Int32 = 0
     var probeCount: Int32 = 0
-    /// What the block's dynamic pricing (data reads, then fetch lines) added the last time it re-entered
-    /// itself with no cache fill; valid while `HotState.epoch == memoEpoch` (see `HotState.epoch`).
+    /// The block that ran after this one last time (a branch target cache in front of the table).
+    var nextKey: UInt64 = .max
+    var nextIndex: Int = 0
+    /// What the block's dynamic pricing (data reads, then fetch lines) added at an all-hit execution
+    /// that a re-entry repeats exactly; valid while `HotState.epoch == memoEpoch` (see `HotState.epoch`
+    /// and `HotState.priceInFull`).
     var memo = PricingDelta()
     var memoEpoch: UInt64 = .max
-    /// Re-entries left that are sure to read the memo's lines again (`HotState.startCountdown`), and
-    /// how many of them have been replayed without bringing the loads' state up to date.
+    /// Re-entries left that are sure to read the memo's lines again (`HotState.startCountdown`); while
+    /// `counting`, the re-entries since execution `countdownStart` were replayed by the block hook's
+    /// fast path, which only adds `replayCycles` and the executions (`HotState.settle` does the rest).
     var countdown: UInt64 = 0
-    var pending: UInt64 = 0
-    /// The execution the countdown started at.
     var countdownStart: UInt64 = 0
+    var counting = false
+    /// Static cycles + the taken branch back + the memo's cycles: one replayed re-entry.
+    var replayCycles: Double = 0
     /// Replays of `memo` whose counters (all but the cycles, which stay current) are not yet added
     /// to the run's totals (`HotState.flushReplays`).
     var memoReplays: UInt64 = 0
+
+    init(start: UInt64, end: UInt64, cycles: Double, instructionCount: UInt64, endsInControlFlow: Bool, fetchModelled: Bool) {
+        self.start = start
+        self.end = end
+        self.key = start | (end &- start) << 32
+        self.cycles = cycles
+        self.executions = 0
+        self.instructionCount = instructionCount
+        self.endsInControlFlow = endsInControlFlow
+        self.fetchModelled = fetchModelled
+    }
 }
 
 /// Counters the dynamic pricing of one block execution moves (cache fills excluded: a memo is only
@@ -180,6 +201,7 @@ extension HotState {
     /// How many further re-entries of block `b` (its loads just located, its memo valid) are sure to
     /// read the memo's lines again: a load with a step keeps its lines until its address crosses a
     /// line boundary; a sleeping load stays unpriced while it sleeps; any other load may go anywhere.
+    /// The count also stops short of the instruction budget, so the fast path need not check it.
     @inline(__always) mutating func startCountdown(_ b: UnsafeMutablePointer<BlockRecord>) {
         var n: Int64 = 1 << 30
         var p = probes + Int(b.pointee.probeStart)
@@ -200,15 +222,23 @@ extension HotState {
                 n = min(n, (a - (first << shift)) / -step, (a + span - (last << shift)) / -step)
             }
         }
-        b.pointee.countdown = UInt64(max(0, n))
-        b.pointee.pending = 0
+        let left = budget >= instructions ? (budget - instructions) / max(1, b.pointee.instructionCount) : 0
+        b.pointee.countdown = min(UInt64(max(0, n)), left)
         b.pointee.countdownStart = b.pointee.executions
+        b.pointee.counting = true
+        b.pointee.replayCycles = b.pointee.cycles + (b.pointee.endsInControlFlow ? branchTakenCost : 0) + b.pointee.memo.cycles
     }
 
-    /// Brings the loads of block `b` up to date after `pending` replayed re-entries: each sleeping
-    /// load slept once per re-entry, and a load with a step moved once per re-entry.
-    @inline(__always) mutating func catchUp(_ b: UnsafeMutablePointer<BlockRecord>) {
-        let k = b.pointee.pending
+    /// Accounts for the re-entries the fast path replayed since the countdown started (their taken
+    /// branches and memo counters) and brings the block's loads up to date: each sleeping load slept
+    /// once per re-entry, and a load with a step moved once per re-entry.
+    @inline(__always) mutating func settle(_ b: UnsafeMutablePointer<BlockRecord>) {
+        let k = b.pointee.executions &- b.pointee.countdownStart
+        b.pointee.counting = false
+        b.pointee.countdown = 0
+        guard k > 0 else { return }
+        if b.pointee.endsInControlFlow { branchTaken &+= k }
+        b.pointee.memoReplays &+= k
         var p = probes + Int(b.pointee.probeStart)
         let end = p + Int(b.pointee.probeCount)
         while p < end {
@@ -219,8 +249,6 @@ extension HotState {
             }
             p += 1
         }
-        b.pointee.pending = 0
-        b.pointee.countdown = 0
     }
 
     /// Replays a block's memo (see the block hook): its cycles now, its counters when flushed.
@@ -243,8 +271,15 @@ extension HotState {
     }
 
     /// Prices the block's located data reads, then its instruction-fetch lines, through the caches.
-    /// With `recordMemo` (the block re-entered itself) and no line filled, the prices become the
-    /// block's memo.
+    /// With `recordMemo` and no line filled, the prices become the block's memo and its countdown starts.
+    ///
+    /// Why the memo is exact for the next execution if that is a re-entry (nothing ran in between):
+    /// every line this execution looked up was present (no fill), so a re-entry that looks up the same
+    /// lines in the same order hits throughout and leaves them in the same LRU order — the caches end
+    /// as this execution left them and the prices repeat. The data lines are checked at the re-entry
+    /// (`locateBlockLoads`) or guaranteed by the countdown; the fetch lines are the same when this
+    /// execution started with the block's own last line fetched last, as a re-entry does. The caller
+    /// asks for a memo only then (`pricedBlock`), and only for blocks that loop.
     @inline(__always) mutating func priceInFull(_ b: UnsafeMutablePointer<BlockRecord>, sequential: Bool, recordMemo: Bool) {
         if recordMemo { flushReplays(b) }
         let before = recordMemo ? pricingTotals : PricingDelta()

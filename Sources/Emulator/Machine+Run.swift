@@ -15,24 +15,14 @@ private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, 
     let current = s.pointee.current
     if current >= 0 {
         let b = s.pointee.blocks + current
-        if b.pointee.start == address && b.pointee.countdown > 0 && b.pointee.memoEpoch == s.pointee.epoch
-            && b.pointee.end == address &+ UInt64(size) {
-            // Same as the general path below for index == previous (not sequential: a re-entry is a
-            // branch back), with the memo replayed.
-            if b.pointee.endsInControlFlow {
-                s.pointee.branchTaken &+= 1
-                s.pointee.cycles += s.pointee.branchTakenCost
-            }
-            b.pointee.executions &+= 1
-            s.pointee.cycles += b.pointee.cycles
-            s.pointee.instructions &+= b.pointee.instructionCount
+        if b.pointee.key == address | UInt64(size) << 32 && b.pointee.countdown > 0 && b.pointee.memoEpoch == s.pointee.epoch {
+            // The general path below for index == previous (a re-entry: not sequential, its branch
+            // back taken) with the memo replayed; the budget cannot run out inside a countdown, and
+            // the taken branches and memo counters are added when the countdown ends (`settle`).
             b.pointee.countdown &-= 1
-            b.pointee.pending &+= 1
-            s.pointee.replay(b)
-            if s.pointee.instructions > s.pointee.budget {
-                s.pointee.budgetExceeded = true
-                uc_emu_stop(uc)
-            }
+            b.pointee.executions &+= 1
+            s.pointee.instructions &+= b.pointee.instructionCount
+            s.pointee.cycles += b.pointee.replayCycles
             return
         }
     }
@@ -42,17 +32,24 @@ private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, 
 @inline(never)
 private func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ s: UnsafeMutablePointer<HotState>) {
     let previous = s.pointee.current
+    let key = address | UInt64(size) << 32
     var index: Int
-    if previous >= 0 && s.pointee.blocks[previous].start == address && s.pointee.blocks[previous].end == address &+ UInt64(size) {
+    if previous >= 0 && s.pointee.blocks[previous].key == key {
         index = previous
+    } else if previous >= 0 && s.pointee.blocks[previous].nextKey == key {
+        index = s.pointee.blocks[previous].nextIndex
     } else {
-        let key = address | UInt64(size) << 32
         index = s.pointee.lookup(key)
         if index < 0 {
             index = Unmanaged<Machine>.fromOpaque(s.pointee.owner!).takeUnretainedValue().discoverBlock(address, size, key: key)
         }
+        if previous >= 0 {
+            s.pointee.blocks[previous].nextKey = key
+            s.pointee.blocks[previous].nextIndex = index
+        }
     }
     let b = s.pointee.blocks + index
+    if b.pointee.counting { s.pointee.settle(b) }
     let sequential = address == s.pointee.previousEnd
     if s.pointee.previousEndsInControlFlow && !sequential {
         s.pointee.branchTaken &+= 1
@@ -66,28 +63,26 @@ private func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32
     s.pointee.current = index
     let hasLoads = b.pointee.probeCount > 0
     if hasLoads || b.pointee.fetchModelled {
-        // Block memo. A block that re-enters itself with the epoch unchanged since its memo was
-        // recorded (or last replayed) finds the caches exactly as that execution left them: nothing
-        // else looked anything up in between. If its loads read the same lines again, the execution
-        // repeats an access sequence that hit throughout, from the state that sequence produced —
-        // it hits throughout again and leaves the same lines in the same LRU order (only the
-        // timestamps would differ). So its prices are the memo's, and the caches need no update.
+        // Block memo (see `HotState.priceInFull`). A block that re-enters itself with the epoch
+        // unchanged since its memo was recorded (or last replayed) finds the caches exactly as that
+        // execution left them: nothing else looked anything up in between. If its loads read the same
+        // lines again, the execution repeats an access sequence that hit throughout, from the state
+        // that sequence produced — it hits throughout again and leaves the same lines in the same LRU
+        // order (only the timestamps would differ). So its prices are the memo's, and the caches need
+        // no update.
         let selfLoop = index == previous && s.pointee.shortcuts
+        if selfLoop { b.pointee.loops = true }
         let memoValid = selfLoop && b.pointee.memoEpoch == s.pointee.epoch
-        if memoValid && b.pointee.countdown > 0 {
-            // Its loads are sure to read the memo's lines again (see `startCountdown`).
-            b.pointee.countdown &-= 1
-            b.pointee.pending &+= 1
+        let sameLines = hasLoads ? s.pointee.locateBlockLoads(b, uc, selfLoop: selfLoop) : true
+        if memoValid && sameLines {
             s.pointee.replay(b)
+            s.pointee.startCountdown(b)
         } else {
-            if b.pointee.pending > 0 { s.pointee.catchUp(b) }
-            let sameLines = hasLoads ? s.pointee.locateBlockLoads(b, uc, selfLoop: selfLoop) : true
-            if memoValid && sameLines {
-                s.pointee.replay(b)
-                s.pointee.startCountdown(b)
-            } else {
-                s.pointee.priceInFull(b, sequential: sequential, recordMemo: selfLoop)
-            }
+            // A loop body's memo can be recorded on entry too, when the fetch starts as a re-entry's
+            // would: with the block's own last line fetched last.
+            let record = b.pointee.loops && s.pointee.shortcuts
+                && (!b.pointee.fetchModelled || s.pointee.lastFetchLine == (b.pointee.end &- 1) >> s.pointee.fetchLineShift)
+            s.pointee.priceInFull(b, sequential: sequential, recordMemo: record)
         }
     }
     if s.pointee.instructions > s.pointee.budget {
@@ -203,7 +198,10 @@ extension Machine {
     /// Σ executions · static events of every block, plus the dynamic counters.
     public func eventTotals() -> EventVector {
         var total = EventVector()
-        for i in 0..<hot.pointee.blockCount { hot.pointee.flushReplays(hot.pointee.blocks + i) }
+        for i in 0..<hot.pointee.blockCount {
+            if hot.pointee.blocks[i].counting { hot.pointee.settle(hot.pointee.blocks + i) }
+            hot.pointee.flushReplays(hot.pointee.blocks + i)
+        }
         for i in 0..<hot.pointee.blockCount {
             let n = Double(hot.pointee.blocks[i].executions)
             guard n > 0 else { continue }
@@ -278,8 +276,7 @@ extension Machine {
         let staticCycles = analysis.events.dot(costs)
         analyses.append(analysis)
         var record = BlockRecord(
-            start: address, end: address + UInt64(size), cycles: staticCycles, executions: 0,
-            instructionCount: UInt64(insns.count), endsInControlFlow: analysis.endsInControlFlow,
+            start: address, end: address + UInt64(size), cycles: staticCycles, instructionCount: UInt64(insns.count), endsInControlFlow: analysis.endsInControlFlow,
             fetchModelled: isFetchModelled(address))
         if hot.pointee.pricedCount > 0 && !options.dataReadsByMemoryHooks {
             let loads = LoadAddressAnalysis.analyse(insns) { [self] a in isFetchModelled(a) ? read32(a) : nil }

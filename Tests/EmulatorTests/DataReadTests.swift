@@ -207,4 +207,51 @@ final class DataReadTests: XCTestCase {
             }
         }
     }
+
+    /// A loop body's memo may be recorded on entry only when the entry fetches its lines as a re-entry
+    /// does (HotState.priceInFull). Here the loop is entered by falling through a not-taken branch in
+    /// its own first fetch line, so the entry skips that line and a re-entry does not; with no
+    /// instruction cache (an F446 with its ART instruction cache taken out) every fetched line is a
+    /// priced miss, so a memo taken at the entry would under-price each re-entry by a branch miss.
+    func testLoopEntryMemoNeedsTheReentryFetch() throws {
+        let source = """
+        #include <stdio.h>
+        static int run(int n) {
+            int acc;
+            __asm__ volatile(
+                "  movs %0, #0\\n"
+                "  .balign 16\\n"
+                "  cmp %1, #0\\n"
+                "  beq 2f\\n"
+                "1: adds %0, %0, #3\\n"
+                "  nop\\n  nop\\n  nop\\n  nop\\n  nop\\n  nop\\n"
+                "  subs %1, %1, #1\\n"
+                "  bne 1b\\n"
+                "2:\\n"
+                : "=&r"(acc), "+r"(n) : : "cc");
+            return acc;
+        }
+        int main(void) {
+            int total = 0;
+            for (int r = 0; r < 50; r++) total += run(20 + (r & 3));
+            printf("total %d\\n", total);
+            return 0;
+        }
+        """
+        var board = try Fixtures.board("nucleo-f446re")
+        board.caches.removeAll { $0.role == .instruction }
+        let elf = try Fixtures.buildWithHarness(source, board: "nucleo-f446re")
+        var full = RunOptions(maxInstructions: 5_000_000)
+        full.pricingShortcuts = false
+        let reference = try Machine(board: board, image: try ELFImage(path: elf)).runToSuccess(full)
+        let fast = try Machine(board: board, image: try ELFImage(path: elf)).runToSuccess(RunOptions(maxInstructions: 5_000_000))
+        XCTAssertEqual(reference.stdoutText, "total 3219\n")
+        XCTAssertEqual(fast.stdoutText, reference.stdoutText)
+        XCTAssertGreaterThan(fast.replayedBlocks, 500, "the loop replays its memo")
+        XCTAssertGreaterThan(reference.events[.fetchBranchMisses], 1000)
+        for event in Event.allCases {
+            XCTAssertEqual(fast.events[event], reference.events[event], "\(event)")
+        }
+        XCTAssertEqual(fast.cycles, reference.cycles)
+    }
 }
