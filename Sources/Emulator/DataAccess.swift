@@ -177,7 +177,10 @@ extension HotState {
     ///
     /// On a re-entry of the block (`selfLoop`: the block hook ran for this block last, so nothing ran
     /// in between) a load with a step is found from its previous address instead of the registers.
-    @inline(__always) mutating func locateBlockLoads(_ block: UnsafeMutablePointer<BlockRecord>, _ uc: OpaquePointer?, selfLoop: Bool) -> Bool {
+    /// With `price`, each load found in a priced range is priced at once (the same program order as
+    /// `priceLocatedLoads` after it; for a block whose memo is of no use).
+    @inline(__always) @discardableResult
+    mutating func locateBlockLoads(_ block: UnsafeMutablePointer<BlockRecord>, _ uc: OpaquePointer?, selfLoop: Bool, price: Bool = false) -> Bool {
         let execution = block.pointee.executions
         var same = true
         var p = probes + Int(block.pointee.probeStart)
@@ -215,6 +218,7 @@ extension HotState {
                 p.pointee.firstLine = first
                 p.pointee.lastLine = last
                 same = same && range == p.pointee.memoRange && first == p.pointee.memoFirstLine && last == p.pointee.memoLastLine
+                if price { priceWords(in: Int(range), at: address, words: p.pointee.words) }
             }
             p += 1
         }

@@ -203,27 +203,34 @@ extension HotState {
     /// line boundary; a sleeping load stays unpriced while it sleeps; any other load may go anywhere.
     /// The count also stops short of the instruction budget, so the fast path need not check it.
     @inline(__always) mutating func startCountdown(_ b: UnsafeMutablePointer<BlockRecord>) {
-        var n: Int64 = 1 << 30
+        // Unsigned, wrapping arithmetic: addresses are 32-bit, lines hold the address, so no term
+        // can wrap; this runs once per loop run and must stay cheap.
+        var n: UInt64 = 1 << 30
         var p = probes + Int(b.pointee.probeStart)
         let end = p + Int(b.pointee.probeCount)
         while p < end && n > 0 {
             defer { p += 1 }
-            if p.pointee.sleep > 0 { n = min(n, Int64(p.pointee.sleep)); continue }
+            if p.pointee.sleep > 0 { n = min(n, UInt64(p.pointee.sleep)); continue }
             guard p.pointee.range >= 0, p.pointee.hasStep, p.pointee.stamp == b.pointee.executions else { n = 0; break }
             let step = p.pointee.step
             guard step != 0 else { continue }
             let shift = priced[Int(p.pointee.range)].lineShift
-            let a = Int64(p.pointee.lastAddress), span = Int64((p.pointee.words &- 1) << 2)
-            let first = Int64(p.pointee.firstLine), last = Int64(p.pointee.lastLine)
+            let a = p.pointee.lastAddress, span = (p.pointee.words &- 1) &<< 2
+            let first = p.pointee.firstLine, last = p.pointee.lastLine
+            // Bytes the first word can move before leaving its line, and the last word likewise.
+            let room0: UInt64, room1: UInt64
             if step > 0 {
-                // a + k·step stays below the first line's end, a + span + k·step below the last line's.
-                n = min(n, (((first + 1) << shift) - 1 - a) / step, (((last + 1) << shift) - 1 - a - span) / step)
+                room0 = ((first &+ 1) &<< shift) &- 1 &- a
+                room1 = ((last &+ 1) &<< shift) &- 1 &- (a &+ span)
             } else {
-                n = min(n, (a - (first << shift)) / -step, (a + span - (last << shift)) / -step)
+                room0 = a &- (first &<< shift)
+                room1 = (a &+ span) &- (last &<< shift)
             }
+            let room = min(room0, room1), magnitude = step.magnitude
+            n = min(n, magnitude == 1 ? room : room / magnitude)
         }
-        let left = budget >= instructions ? (budget - instructions) / max(1, b.pointee.instructionCount) : 0
-        b.pointee.countdown = min(UInt64(max(0, n)), left)
+        let left = budget >= instructions ? (budget &- instructions) / max(1, b.pointee.instructionCount) : 0
+        b.pointee.countdown = min(n, left)
         b.pointee.countdownStart = b.pointee.executions
         b.pointee.counting = true
         b.pointee.replayCycles = b.pointee.cycles + (b.pointee.endsInControlFlow ? branchTakenCost : 0) + b.pointee.memo.cycles

@@ -72,17 +72,23 @@ private func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32
         // no update.
         let selfLoop = index == previous && s.pointee.shortcuts
         if selfLoop { b.pointee.loops = true }
-        let memoValid = selfLoop && b.pointee.memoEpoch == s.pointee.epoch
-        let sameLines = hasLoads ? s.pointee.locateBlockLoads(b, uc, selfLoop: selfLoop) : true
-        if memoValid && sameLines {
-            s.pointee.replay(b)
-            s.pointee.startCountdown(b)
+        if !b.pointee.loops || !s.pointee.shortcuts {
+            // Not a loop body: no memo to replay or record; locate and price in one pass.
+            if hasLoads { s.pointee.locateBlockLoads(b, uc, selfLoop: false, price: true) }
+            if b.pointee.fetchModelled { s.pointee.priceFetch(from: b.pointee.start, to: b.pointee.end, sequential: sequential) }
+            s.pointee.epoch &+= 1
         } else {
-            // A loop body's memo can be recorded on entry too, when the fetch starts as a re-entry's
-            // would: with the block's own last line fetched last.
-            let record = b.pointee.loops && s.pointee.shortcuts
-                && (!b.pointee.fetchModelled || s.pointee.lastFetchLine == (b.pointee.end &- 1) >> s.pointee.fetchLineShift)
-            s.pointee.priceInFull(b, sequential: sequential, recordMemo: record)
+            let memoValid = selfLoop && b.pointee.memoEpoch == s.pointee.epoch
+            let sameLines = hasLoads ? s.pointee.locateBlockLoads(b, uc, selfLoop: selfLoop) : true
+            if memoValid && sameLines {
+                s.pointee.replay(b)
+                s.pointee.startCountdown(b)
+            } else {
+                // A loop body's memo can be recorded on entry too, when the fetch starts as a
+                // re-entry's would: with the block's own last line fetched last.
+                let record = !b.pointee.fetchModelled || s.pointee.lastFetchLine == (b.pointee.end &- 1) >> s.pointee.fetchLineShift
+                s.pointee.priceInFull(b, sequential: sequential, recordMemo: record)
+            }
         }
     }
     if s.pointee.instructions > s.pointee.budget {
