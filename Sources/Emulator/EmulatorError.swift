@@ -7,7 +7,7 @@ public enum EmulatorError: Error, CustomStringConvertible, Equatable {
     case undefinedInstruction(pc: String)
     case cpuException(number: UInt32, pc: String)
     case unsupportedSemihosting(operation: UInt32, pc: String)
-    case budgetExhausted(instructions: UInt64, pc: String)
+    case budgetExhausted(instructions: UInt64, executed: UInt64, pc: String)
     case timeout(seconds: Double, pc: String)
     case programFailed(exitCode: Int32, stderr: String)
 
@@ -27,8 +27,8 @@ public enum EmulatorError: Error, CustomStringConvertible, Equatable {
             return "CPU exception \(number) (\(EmulatorError.exceptionName(number))) at \(pc)"
         case let .unsupportedSemihosting(op, pc):
             return "unsupported semihosting call 0x\(String(op, radix: 16)) (\(Semihosting.name(of: op))) at \(pc)"
-        case let .budgetExhausted(n, pc):
-            return "instruction budget of \(n) exhausted without the program exiting (pc \(pc)); raise --max-instructions if it is expected to run longer"
+        case let .budgetExhausted(n, executed, pc):
+            return "instruction budget of \(n) exhausted without the program exiting (\(executed) run, pc \(pc)); raise --max-instructions if it is expected to run longer"
         case let .timeout(s, pc):
             return "wall-clock limit of \(s) s reached without the program exiting (pc \(pc))"
         case let .programFailed(code, stderr):

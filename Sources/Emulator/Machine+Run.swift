@@ -174,7 +174,7 @@ extension Machine {
         let wall = Date().timeIntervalSince(started), cpu = threadCPUSeconds() - cpuStarted
         let pc = UInt64(register(UC_ARM_REG_PC))
         if let e = pendingError { throw e }
-        if hot.pointee.budgetExceeded { throw EmulatorError.budgetExhausted(instructions: options.maxInstructions, pc: image.describe(pc)) }
+        if hot.pointee.budgetExceeded { throw EmulatorError.budgetExhausted(instructions: options.maxInstructions, executed: hot.pointee.instructions, pc: image.describe(pc)) }
         guard err == UC_ERR_OK else {
             if err == UC_ERR_INSN_INVALID { throw EmulatorError.undefinedInstruction(pc: image.describe(pc)) }
             if err == UC_ERR_EXCEPTION { throw EmulatorError.cpuException(number: 0, pc: image.describe(pc)) }

@@ -204,6 +204,14 @@ final class DataReadTests: XCTestCase {
                 }
                 XCTAssertEqual(fast.cycles, reference.cycles, label)
                 XCTAssertEqual(fast.accumulatedCycles, reference.accumulatedCycles, accuracy: reference.accumulatedCycles * 1e-12, label)
+                // The countdown stops short of the instruction budget: the run stops at the same place.
+                let budget = reference.instructions / 2 + 1
+                var shortFull = full
+                shortFull.maxInstructions = budget
+                let stopped = Fixtures.errorMessage { try Machine(board: board, image: try ELFImage(path: elf)).run(shortFull) }
+                XCTAssertTrue(stopped.hasPrefix("instruction budget of \(budget) exhausted"), "\(label): \(stopped)")
+                XCTAssertEqual(Fixtures.errorMessage { try Machine(board: board, image: try ELFImage(path: elf)).run(RunOptions(maxInstructions: budget)) },
+                               stopped, label)
             }
         }
     }
