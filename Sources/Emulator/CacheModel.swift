@@ -35,8 +35,6 @@ struct CacheModel {
         recent.deallocate()
     }
 
-    @inline(__always) func line(of address: UInt64) -> UInt64 { address >> lineShift }
-
     /// Looks `line` up and fills it on a miss; true on a hit.
     @inline(__always) mutating func access(line: UInt64) -> Bool {
         if line == lastLine { return true }
@@ -55,7 +53,7 @@ struct CacheModel {
             if tags[w] == line {
                 stamps[w] = clock
                 recent[set] = w &- base
-                    return true
+                return true
             }
             if stamps[w] < oldest { oldest = stamps[w]; victim = w }
         }

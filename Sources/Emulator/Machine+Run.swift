@@ -72,8 +72,9 @@ private func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32
         // no update.
         let selfLoop = index == previous && s.pointee.shortcuts
         if selfLoop { b.pointee.loops = true }
-        if !b.pointee.loops || !s.pointee.shortcuts {
-            // Not a loop body: no memo to replay or record; locate and price in one pass.
+        if !b.pointee.loops {
+            // Not a loop body (or short cuts off: `loops` is only set with them): no memo to replay
+            // or record; locate and price in one pass.
             if hasLoads { s.pointee.locateBlockLoads(b, uc, selfLoop: false, price: true) }
             if b.pointee.fetchModelled { s.pointee.priceFetch(from: b.pointee.start, to: b.pointee.end, sequential: sequential) }
             s.pointee.epoch &+= 1
