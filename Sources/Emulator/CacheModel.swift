@@ -15,7 +15,6 @@ struct CacheModel {
     private let recent: UnsafeMutablePointer<Int>
     private var clock: UInt64 = 0
     private var lastLine: UInt64 = .max
-    private(set) var misses: UInt64 = 0
 
     init(_ spec: CacheSpec) {
         lineShift = UInt64(spec.lineBytes.trailingZeroBitCount)
@@ -35,7 +34,7 @@ struct CacheModel {
         recent.deallocate()
     }
 
-    /// Looks `line` up and fills it on a miss; true on a hit.
+    /// Looks `line` up and fills it on a miss; true on a hit. (Callers count fills in `HotState.fills`.)
     @inline(__always) mutating func access(line: UInt64) -> Bool {
         if line == lastLine { return true }
         lastLine = line
@@ -60,7 +59,6 @@ struct CacheModel {
         tags[victim] = line
         stamps[victim] = clock
         recent[set] = victim &- base
-        misses &+= 1
         return false
     }
 }

@@ -1,4 +1,5 @@
 import CCapstone
+import CEmulatorShims
 import CUnicorn
 
 // Data reads from flash and from cacheable SRAM are priced without Unicorn memory hooks: in Unicorn
@@ -102,15 +103,8 @@ extension HotState {
     /// Evaluates `expression` with the live registers.
     @inline(__always) static func evaluate(_ e: AddressExpression, _ uc: OpaquePointer?) -> UInt64 {
         var v = e.offset
-        var r: UInt32 = 0
-        if e.reg0 >= 0 {
-            uc_reg_read(uc, e.reg0, &r)
-            v &+= e.coef0 &* Int64(r)
-        }
-        if e.reg1 >= 0 {
-            uc_reg_read(uc, e.reg1, &r)
-            v &+= e.coef1 &* Int64(r)
-        }
+        if e.reg0 >= 0 { v &+= e.coef0 &* Int64(mn_reg_read32(uc, e.reg0)) }
+        if e.reg1 >= 0 { v &+= e.coef1 &* Int64(mn_reg_read32(uc, e.reg1)) }
         return UInt64(truncatingIfNeeded: v) & 0xFFFF_FFFF
     }
 
@@ -140,8 +134,10 @@ extension HotState {
         let hit: Bool
         if flashData.sharesFetchCache {
             hit = fetchCache!.access(line: line)
+            if !hit { fills &+= 1 }
         } else if flashData.cache != nil {
             hit = flashData.cache!.access(line: line)
+            if !hit { fills &+= 1 }
         } else {
             hit = false
         }
@@ -155,6 +151,7 @@ extension HotState {
     @inline(__always) mutating func priceSRAMRead(_ address: UInt64) {
         sramData.reads &+= 1
         if !sramData.cache!.access(line: address >> sramData.lineShift) {
+            fills &+= 1
             sramData.misses &+= 1
             cycles += sramData.missCost
         }

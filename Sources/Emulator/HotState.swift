@@ -1,47 +1,63 @@
+import CUnicorn
+
 /// Per-block data the block hook needs, in raw memory (no reference counting on the hot path).
+///
+/// The fields the fast path of the block hook touches come first and fill the first 64 bytes; the
+/// records are 64-byte aligned with a stride of a multiple of 64 (`HotState.init` checks), so a
+/// replayed re-entry reads and writes one host cache line of its record.
 struct BlockRecord {
-    var start: UInt64
-    var end: UInt64
     /// `start | (end − start) << 32`, the block table's key: one comparison identifies the block.
     var key: UInt64
+    /// Re-entries left that are sure to read the memo's lines again (`HotState.startCountdown`); while
+    /// `counting`, the re-entries since execution `countdownStart` were replayed by the block hook's
+    /// fast path, which only adds `replayCycles` and the executions (`HotState.settle` does the rest).
+    var countdown: UInt64 = 0
+    /// The memo (below) is valid while `HotState.epoch == memoEpoch` (see `HotState.epoch` and
+    /// `HotState.priceInFull`).
+    var memoEpoch: UInt64 = .max
+    var executions: UInt64 = 0
+    var instructionCount: UInt64
+    /// Static cycles + the taken branch back + the memo's cycles: one replayed re-entry.
+    var replayCycles: Double = 0
+    /// The block that ran after this one last time (a branch target cache in front of the table).
+    var nextKey: UInt64 = .max
+    var nextIndex: Int = 0
+    // ---- 64 bytes: then what the block hook's path for a trivial successor reads.
+    /// `BlockRecord.notTrivial` unless the block needs no cache lookup when it runs after another
+    /// block: no entry-evaluated loads, not a loop body, and either its fetch is not modelled
+    /// (`BlockRecord.noFetch`) or it lies in one fetch line (this value), which needs no lookup when it
+    /// is the line fetched last. Such an execution is priced by the block hook without `pricedBlock`.
+    var trivialFetchLine: UInt64 = BlockRecord.notTrivial
+    var end: UInt64
     /// Static cycles of one execution (Σ static events · costs).
     var cycles: Double
-    var executions: UInt64
-    var instructionCount: UInt64
+    var start: UInt64
+    var countdownStart: UInt64 = 0
+    /// Replays of `memo` whose counters (all but the cycles, which stay current) are not yet added
+    /// to the run's totals (`HotState.flushReplays`).
+    var memoReplays: UInt64 = 0
+    /// What the block's dynamic pricing (data reads, then fetch lines) added at an all-hit execution
+    /// that a re-entry repeats exactly.
+    var memo = PricingDelta()
+    /// This block's loads evaluated at entry: `probes[probeStart ..< probeStart + probeCount]`.
+    var probeStart: Int32 = 0
+    var probeCount: Int32 = 0
+    var counting = false
     var endsInControlFlow: Bool
     /// The block lies in memory whose instruction fetches are modelled (flash).
     var fetchModelled: Bool
     /// The block has re-entered itself at least once (it is a loop body): worth a memo on entry.
     var loops = false
-    /// This block's loads evaluated at entry: `probes[probeStart ..< probeStart + probeCount]`.
-    var probeStart: Int32 = 0
-    var probeCount: Int32 = 0
-    /// The block that ran after this one last time (a branch target cache in front of the table).
-    var nextKey: UInt64 = .max
-    var nextIndex: Int = 0
-    /// What the block's dynamic pricing (data reads, then fetch lines) added at an all-hit execution
-    /// that a re-entry repeats exactly; valid while `HotState.epoch == memoEpoch` (see `HotState.epoch`
-    /// and `HotState.priceInFull`).
-    var memo = PricingDelta()
-    var memoEpoch: UInt64 = .max
-    /// Re-entries left that are sure to read the memo's lines again (`HotState.startCountdown`); while
-    /// `counting`, the re-entries since execution `countdownStart` were replayed by the block hook's
-    /// fast path, which only adds `replayCycles` and the executions (`HotState.settle` does the rest).
-    var countdown: UInt64 = 0
-    var countdownStart: UInt64 = 0
-    var counting = false
-    /// Static cycles + the taken branch back + the memo's cycles: one replayed re-entry.
-    var replayCycles: Double = 0
-    /// Replays of `memo` whose counters (all but the cycles, which stay current) are not yet added
-    /// to the run's totals (`HotState.flushReplays`).
-    var memoReplays: UInt64 = 0
+    private var padding: (UInt64, UInt64) = (0, 0)
+
+    static let notTrivial = UInt64.max - 2
+    static let noFetch = UInt64.max - 1
 
     init(start: UInt64, end: UInt64, cycles: Double, instructionCount: UInt64, endsInControlFlow: Bool, fetchModelled: Bool) {
         self.start = start
         self.end = end
         self.key = start | (end &- start) << 32
         self.cycles = cycles
-        self.executions = 0
         self.instructionCount = instructionCount
         self.endsInControlFlow = endsInControlFlow
         self.fetchModelled = fetchModelled
@@ -59,15 +75,24 @@ struct PricingDelta {
     var sramReads: UInt64 = 0
 }
 
-/// Mutable accounting state shared by the hooks of one run.
+/// Mutable accounting state shared by the hooks of one run. What the block hook's fast path reads
+/// comes first (cycles, instructions, current, blocks, epoch).
 struct HotState {
     var cycles: Double = 0
     var instructions: UInt64 = 0
+    var current: Int = -1
+    /// `blocks + current`, or a record no block matches (`noBlock`) before the first block.
+    var currentRecord: UnsafeMutablePointer<BlockRecord>
+    var blocks: UnsafeMutablePointer<BlockRecord>
+    /// Advanced by every cache lookup the block memo does not replay (a full pricing, a hooked load).
+    /// A block's memo is replayed only when the block re-enters itself and the epoch has not moved
+    /// since the memo was recorded or last replayed: then the cache holds exactly the state that
+    /// execution left (see `Machine+Run.swift`, "block memo").
+    var epoch: UInt64 = 0
     var budget: UInt64 = .max
     /// End address and kind of the previously executed block (to tell taken from not-taken).
     var previousEnd: UInt64 = .max
     var previousEndsInControlFlow = false
-    var current: Int = -1
 
     // Dynamic event counters and their costs.
     var branchTaken: UInt64 = 0
@@ -80,11 +105,8 @@ struct HotState {
     var fetchLineShift: UInt64 = 4
     var hasFetchCache = false
     var fetchCache: CacheModel? = nil
-    /// Advanced by every cache lookup the block memo does not replay (a full pricing, a hooked load).
-    /// A block's memo is replayed only when the block re-enters itself and the epoch has not moved
-    /// since the memo was recorded or last replayed: then the cache holds exactly the state that
-    /// execution left (see `Machine+Run.swift`, "block memo").
-    var epoch: UInt64 = 0
+    /// Lines filled in any cache so far (a memo is only recorded for an execution that filled none).
+    var fills: UInt64 = 0
     /// false = price every execution in full (no memo, no induction): the reference the tests compare with.
     var shortcuts = true
     var replays: UInt64 = 0
@@ -102,9 +124,9 @@ struct HotState {
     var keys: UnsafeMutablePointer<UInt64>
     var slots: UnsafeMutablePointer<Int32>
     var mask: Int
-    var blocks: UnsafeMutablePointer<BlockRecord>
     var blockCount = 0
     var blockCapacity: Int
+    private(set) var noBlock: UnsafeMutablePointer<BlockRecord>
 
     /// `Unmanaged<Machine>` for the slow paths (decoding a new block, stopping on error).
     var owner: UnsafeMutableRawPointer?
@@ -119,7 +141,14 @@ struct HotState {
         slots.initialize(repeating: -1, count: cap)
         mask = cap - 1
         blockCapacity = 1024
-        blocks = .allocate(capacity: blockCapacity)
+        precondition(MemoryLayout<BlockRecord>.stride % 64 == 0 && MemoryLayout<BlockRecord>.offset(of: \BlockRecord.trivialFetchLine) == 64,
+                     "BlockRecord: the fast path's fields must fill exactly one 64-byte line")
+        blocks = HotState.allocateBlocks(blockCapacity)
+        // Key and next key .max: `address | size << 32` never has all 64 bits set.
+        noBlock = HotState.allocateBlocks(1)
+        noBlock.initialize(to: BlockRecord(start: 0, end: 0, cycles: 0, instructionCount: 0, endsInControlFlow: false, fetchModelled: false))
+        noBlock.pointee.key = .max
+        currentRecord = noBlock
         priced = .allocate(capacity: 1)
         probes = .allocate(capacity: probeCapacity)
     }
@@ -128,11 +157,24 @@ struct HotState {
         keys.deallocate()
         slots.deallocate()
         blocks.deallocate()
+        noBlock.deallocate()
         priced.deallocate()
         probes.deallocate()
         fetchCache?.release()
         flashData.cache?.release()
         sramData.cache?.release()
+    }
+
+    /// Block records on 64-byte boundaries (see `BlockRecord`).
+    static func allocateBlocks(_ capacity: Int) -> UnsafeMutablePointer<BlockRecord> {
+        UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<BlockRecord>.stride, alignment: 64)
+            .bindMemory(to: BlockRecord.self, capacity: capacity)
+    }
+
+    /// Stops the run: the instruction budget is spent (`Machine.run` reports it).
+    @inline(never) mutating func exhaustBudget(_ uc: OpaquePointer?) {
+        budgetExceeded = true
+        uc_emu_stop(uc)
     }
 
     @inline(__always) static func hash(_ key: UInt64) -> Int {
@@ -152,7 +194,7 @@ struct HotState {
     /// Adds a block record and indexes it; grows storage as needed (slow path).
     mutating func insert(_ record: BlockRecord, key: UInt64) -> Int {
         if blockCount == blockCapacity {
-            let bigger = UnsafeMutablePointer<BlockRecord>.allocate(capacity: blockCapacity * 2)
+            let bigger = HotState.allocateBlocks(blockCapacity * 2)
             bigger.moveInitialize(from: blocks, count: blockCount)
             blocks.deallocate()
             blocks = bigger
@@ -188,11 +230,6 @@ struct HotState {
 }
 
 extension HotState {
-    /// Lines filled in any cache so far.
-    @inline(__always) var cacheFills: UInt64 {
-        (fetchCache?.misses ?? 0) &+ (flashData.cache?.misses ?? 0) &+ (sramData.cache?.misses ?? 0)
-    }
-
     @inline(__always) var pricingTotals: PricingDelta {
         PricingDelta(cycles: cycles, fetchBranchMisses: fetchBranchMisses, fetchSequentialMisses: fetchSequentialMisses,
                      flashReads: flashData.reads, flashMisses: flashData.misses, sramReads: sramData.reads)
@@ -229,8 +266,10 @@ extension HotState {
             let room = min(room0, room1), magnitude = step.magnitude
             n = min(n, magnitude == 1 ? room : room / magnitude)
         }
-        let left = budget >= instructions ? (budget &- instructions) / max(1, b.pointee.instructionCount) : 0
-        b.pointee.countdown = min(n, left)
+        if budget != .max {
+            n = min(n, budget >= instructions ? (budget &- instructions) / max(1, b.pointee.instructionCount) : 0)
+        }
+        b.pointee.countdown = n
         b.pointee.countdownStart = b.pointee.executions
         b.pointee.counting = true
         b.pointee.replayCycles = b.pointee.cycles + (b.pointee.endsInControlFlow ? branchTakenCost : 0) + b.pointee.memo.cycles
@@ -265,7 +304,7 @@ extension HotState {
     }
 
     /// Adds the counters of the block's replays to the run's totals.
-    mutating func flushReplays(_ b: UnsafeMutablePointer<BlockRecord>) {
+    @inline(never) mutating func flushReplays(_ b: UnsafeMutablePointer<BlockRecord>) {
         let n = b.pointee.memoReplays, m = b.pointee.memo
         guard n > 0 else { return }
         replays &+= n
@@ -288,13 +327,19 @@ extension HotState {
     /// execution started with the block's own last line fetched last, as a re-entry does. The caller
     /// asks for a memo only then (`pricedBlock`), and only for blocks that loop.
     @inline(__always) mutating func priceInFull(_ b: UnsafeMutablePointer<BlockRecord>, sequential: Bool, recordMemo: Bool) {
-        if recordMemo { flushReplays(b) }
-        let before = recordMemo ? pricingTotals : PricingDelta()
-        let fills = recordMemo ? cacheFills : 0
+        guard recordMemo else {
+            if b.pointee.probeCount > 0 { priceLocatedLoads(b) }
+            if b.pointee.fetchModelled { priceFetch(from: b.pointee.start, to: b.pointee.end, sequential: sequential) }
+            epoch &+= 1
+            return
+        }
+        if b.pointee.memoReplays > 0 { flushReplays(b) }
+        let before = pricingTotals
+        let fillsBefore = fills
         if b.pointee.probeCount > 0 { priceLocatedLoads(b) }
         if b.pointee.fetchModelled { priceFetch(from: b.pointee.start, to: b.pointee.end, sequential: sequential) }
         epoch &+= 1
-        guard recordMemo && cacheFills == fills else { return }
+        guard fills == fillsBefore else { return }
         let after = pricingTotals
         b.pointee.memo = PricingDelta(
             cycles: after.cycles - before.cycles, fetchBranchMisses: after.fetchBranchMisses &- before.fetchBranchMisses,
@@ -324,6 +369,7 @@ extension HotState {
             if line != previous {
                 let hit = hasFetchCache ? fetchCache!.access(line: line) : false
                 if !hit {
+                    if hasFetchCache { fills &+= 1 }
                     if line == previous &+ 1 && (line != first || sequential) {
                         fetchSequentialMisses &+= 1
                         cycles += fetchSequentialMissCost

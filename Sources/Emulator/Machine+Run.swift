@@ -7,15 +7,16 @@ import Targets
 
 /// Every basic block: static cycles, taken/not-taken, instruction-fetch lines, budget.
 ///
-/// The common case first: a block re-entering itself inside its memo's countdown (see
-/// `HotState.startCountdown`) is priced in a few instructions; everything else goes to `pricedBlock`.
+/// The common cases first, each priced in a few instructions: a block re-entering itself inside its
+/// memo's countdown (see `HotState.startCountdown`), and a trivial block (`BlockRecord.trivialFetchLine`)
+/// running after the block it ran after last time. Everything else goes to `pricedBlock`.
 @inline(__always)
 private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ user: UnsafeMutableRawPointer?) {
-    let s = user!.assumingMemoryBound(to: HotState.self)
-    let current = s.pointee.current
-    if current >= 0 {
-        let b = s.pointee.blocks + current
-        if b.pointee.key == address | UInt64(size) << 32 && b.pointee.countdown > 0 && b.pointee.memoEpoch == s.pointee.epoch {
+    let s = user.unsafelyUnwrapped.assumingMemoryBound(to: HotState.self)
+    let b = s.pointee.currentRecord
+    let key = address | UInt64(size) << 32
+    if b.pointee.key == key {
+        if b.pointee.countdown != 0 && b.pointee.memoEpoch == s.pointee.epoch {
             // The general path below for index == previous (a re-entry: not sequential, its branch
             // back taken) with the memo replayed; the budget cannot run out inside a countdown, and
             // the taken branches and memo counters are added when the countdown ends (`settle`).
@@ -23,6 +24,27 @@ private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, 
             b.pointee.executions &+= 1
             s.pointee.instructions &+= b.pointee.instructionCount
             s.pointee.cycles += b.pointee.replayCycles
+            return
+        }
+    } else if b.pointee.nextKey == key {
+        let n = s.pointee.blocks + b.pointee.nextIndex
+        let line = n.pointee.trivialFetchLine
+        if line == s.pointee.lastFetchLine || line == BlockRecord.noFetch {
+            // `pricedBlock` for a block with no loads, no loop and no fetch line to look up: no cache
+            // is touched (so the epoch stays), the next-block cache already points here, and the
+            // block is not counting (it does not loop).
+            if s.pointee.previousEndsInControlFlow && address != s.pointee.previousEnd {
+                s.pointee.branchTaken &+= 1
+                s.pointee.cycles += s.pointee.branchTakenCost
+            }
+            n.pointee.executions &+= 1
+            s.pointee.cycles += n.pointee.cycles
+            s.pointee.instructions &+= n.pointee.instructionCount
+            s.pointee.previousEnd = n.pointee.end
+            s.pointee.previousEndsInControlFlow = n.pointee.endsInControlFlow
+            s.pointee.current = b.pointee.nextIndex
+            s.pointee.currentRecord = n
+            if s.pointee.instructions > s.pointee.budget { s.pointee.exhaustBudget(uc) }
             return
         }
     }
@@ -61,6 +83,7 @@ private func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32
     s.pointee.previousEnd = b.pointee.end
     s.pointee.previousEndsInControlFlow = b.pointee.endsInControlFlow
     s.pointee.current = index
+    s.pointee.currentRecord = b
     let hasLoads = b.pointee.probeCount > 0
     if hasLoads || b.pointee.fetchModelled {
         // Block memo (see `HotState.priceInFull`). A block that re-enters itself with the epoch
@@ -71,7 +94,10 @@ private func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32
         // order (only the timestamps would differ). So its prices are the memo's, and the caches need
         // no update.
         let selfLoop = index == previous && s.pointee.shortcuts
-        if selfLoop { b.pointee.loops = true }
+        if selfLoop {
+            b.pointee.loops = true
+            b.pointee.trivialFetchLine = BlockRecord.notTrivial
+        }
         if !b.pointee.loops {
             // Not a loop body (or short cuts off: `loops` is only set with them): no memo to replay
             // or record; locate and price in one pass.
@@ -92,10 +118,7 @@ private func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32
             }
         }
     }
-    if s.pointee.instructions > s.pointee.budget {
-        s.pointee.budgetExceeded = true
-        uc_emu_stop(uc)
-    }
+    if s.pointee.instructions > s.pointee.budget { s.pointee.exhaustBudget(uc) }
 }
 
 private func machine(_ user: UnsafeMutableRawPointer?) -> Machine {
@@ -290,6 +313,14 @@ extension Machine {
             record.probeStart = hot.pointee.appendProbes(loads.entryProbes)
             record.probeCount = Int32(loads.entryProbes.count)
             hookLoads(loads.hooked, entryPriced: loads.entryPriced, blockStart: address, blockEnd: address + UInt64(size))
+        }
+        if options.pricingShortcuts && record.probeCount == 0 {
+            let shift = hot.pointee.fetchLineShift, first = address >> shift
+            if !record.fetchModelled {
+                record.trivialFetchLine = BlockRecord.noFetch
+            } else if (address + UInt64(size) - 1) >> shift == first {
+                record.trivialFetchLine = first
+            }
         }
         return hot.pointee.insert(record, key: key)
     }

@@ -97,7 +97,8 @@ public final class Machine {
         var engine: OpaquePointer? = nil
         try ucCheck("uc_open", uc_open(UC_ARCH_ARM, uc_mode(UC_MODE_THUMB.rawValue | UC_MODE_MCLASS.rawValue), &engine))
         uc = engine!
-        hot = .allocate(capacity: 1)
+        // On a 64-byte boundary: the block hook's fast path reads the first 40 bytes (one host cache line).
+        hot = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<HotState>.stride, alignment: 64).bindMemory(to: HotState.self, capacity: 1)
         hot.initialize(to: HotState())
         decoder = try Decoder(armv8m: board.core.architecture.hasPrefix("armv8"))
         let model: uc_cpu_arm

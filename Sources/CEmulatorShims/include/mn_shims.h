@@ -31,4 +31,12 @@ uc_err mn_ctl_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end);
 /// floor under any block-level cycle accounting (the emulator benchmark's reference).
 uc_err mn_hook_add_counting_block(uc_engine *uc, uc_hook *hh, uint64_t *counter);
 
+/// One 32-bit register (Unicorn id). Inline and returning the value, so that callers keep no
+/// address-taken local (which would cost the caller a stack-protector check on every call).
+static inline uint32_t mn_reg_read32(uc_engine *uc, int reg) {
+    uint32_t v = 0;
+    uc_reg_read(uc, reg, &v);
+    return v;
+}
+
 #endif
