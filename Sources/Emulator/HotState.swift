@@ -266,9 +266,10 @@ extension HotState {
             let room = min(room0, room1), magnitude = step.magnitude
             n = min(n, magnitude == 1 ? room : room / magnitude)
         }
-        if budget != .max {
-            n = min(n, budget >= instructions ? (budget &- instructions) / max(1, b.pointee.instructionCount) : 0)
-        }
+        // n ≤ 2^30 and a block has < 2^32 instructions: the product cannot wrap. Divide only when the
+        // budget is that close.
+        let left = budget >= instructions ? budget &- instructions : 0, perExecution = max(1, b.pointee.instructionCount)
+        if n &* perExecution > left { n = left / perExecution }
         b.pointee.countdown = n
         b.pointee.countdownStart = b.pointee.executions
         b.pointee.counting = true
@@ -304,7 +305,7 @@ extension HotState {
     }
 
     /// Adds the counters of the block's replays to the run's totals.
-    @inline(never) mutating func flushReplays(_ b: UnsafeMutablePointer<BlockRecord>) {
+    @inline(__always) mutating func flushReplays(_ b: UnsafeMutablePointer<BlockRecord>) {
         let n = b.pointee.memoReplays, m = b.pointee.memo
         guard n > 0 else { return }
         replays &+= n
