@@ -34,6 +34,15 @@ struct CacheModel {
         recent.deallocate()
     }
 
+    var sets: Int { Int(setMask) + 1 }
+
+    /// Whether `line` is present and the most recently used line of its set: then looking it up would
+    /// hit and leave every set's LRU order unchanged.
+    @inline(__always) func isMostRecent(_ line: UInt64) -> Bool {
+        let set = Int(line & setMask)
+        return tags[set &* ways &+ recent[set]] == line
+    }
+
     /// Looks `line` up and fills it on a miss; true on a hit. (Callers count fills in `HotState.fills`.)
     @inline(__always) mutating func access(line: UInt64) -> Bool {
         if line == lastLine { return true }

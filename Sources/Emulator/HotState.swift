@@ -23,11 +23,16 @@ struct BlockRecord {
     var nextKey: UInt64 = .max
     var nextIndex: Int = 0
     // ---- 64 bytes: then what the block hook's path for a trivial successor reads.
-    /// `BlockRecord.notTrivial` unless the block needs no cache lookup when it runs after another
-    /// block: no entry-evaluated loads, not a loop body, and either its fetch is not modelled
-    /// (`BlockRecord.noFetch`) or it lies in one fetch line (this value), which needs no lookup when it
-    /// is the line fetched last. Such an execution is priced by the block hook without `pricedBlock`.
+    /// Whether and how a block may need no cache change when it runs after another block (it has no
+    /// entry-evaluated loads and is not a loop body): `BlockRecord.noFetch`, its fetch is not modelled
+    /// (always so); its one fetch line, so when that line was fetched last (no lookup);
+    /// `BlockRecord.multiLine`, lines `trivialFirstLine ... trivialLastLine` in distinct sets of the
+    /// fetch cache, so when each is the line fetched last or the most recent line of its set (a hit
+    /// that leaves every set's LRU order as it is); `BlockRecord.notTrivial`, never. The block hook
+    /// prices such an execution without `pricedBlock`.
     var trivialFetchLine: UInt64 = BlockRecord.notTrivial
+    var trivialFirstLine: UInt64 = 0
+    var trivialLastLine: UInt64 = 0
     var end: UInt64
     /// Static cycles of one execution (Σ static events · costs).
     var cycles: Double
@@ -48,8 +53,8 @@ struct BlockRecord {
     var fetchModelled: Bool
     /// The block has re-entered itself at least once (it is a loop body): worth a memo on entry.
     var loops = false
-    private var padding: (UInt64, UInt64) = (0, 0)
 
+    static let multiLine = UInt64.max - 3
     static let notTrivial = UInt64.max - 2
     static let noFetch = UInt64.max - 1
 
@@ -357,6 +362,21 @@ extension HotState {
             p += 1
         }
         startCountdown(b)
+    }
+
+    /// For a block with `trivialFetchLine == BlockRecord.multiLine`: whether its fetch changes no
+    /// cache; if so, its last line becomes the line fetched last, as `priceFetch` would leave it, and
+    /// nothing else would change (no miss, so no cost).
+    @inline(__always) mutating func fetchChangesNothing(_ b: UnsafeMutablePointer<BlockRecord>) -> Bool {
+        var line = b.pointee.trivialFirstLine
+        let last = b.pointee.trivialLastLine
+        if line == lastFetchLine { line &+= 1 }
+        while line <= last {
+            guard fetchCache.unsafelyUnwrapped.isMostRecent(line) else { return false }
+            line &+= 1
+        }
+        lastFetchLine = last
+        return true
     }
 
     /// Instruction fetch of [start, end) from flash: each line not fetched last is looked up in the

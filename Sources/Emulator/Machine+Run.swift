@@ -7,9 +7,9 @@ import Targets
 
 /// Every basic block: static cycles, taken/not-taken, instruction-fetch lines, budget.
 ///
-/// The common cases first, each priced in a few instructions: a block re-entering itself inside its
-/// memo's countdown (see `HotState.startCountdown`), and a trivial block (`BlockRecord.trivialFetchLine`)
-/// running after the block it ran after last time. Everything else goes to `pricedBlock`.
+/// The common case first, priced in a few instructions: a block re-entering itself inside its memo's
+/// countdown (see `HotState.startCountdown`), then a trivial successor (`BlockRecord.trivialFetchLine`).
+/// Everything else goes to `pricedBlock`.
 @inline(__always)
 private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ user: UnsafeMutableRawPointer?) {
     let s = user.unsafelyUnwrapped.assumingMemoryBound(to: HotState.self)
@@ -30,25 +30,47 @@ private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, 
         let n = s.pointee.blocks + b.pointee.nextIndex
         let line = n.pointee.trivialFetchLine
         if line == s.pointee.lastFetchLine || line == BlockRecord.noFetch {
-            // `pricedBlock` for a block with no loads, no loop and no fetch line to look up: no cache
-            // is touched (so the epoch stays), the next-block cache already points here, and the
-            // block is not counting (it does not loop).
-            if s.pointee.previousEndsInControlFlow && address != s.pointee.previousEnd {
-                s.pointee.branchTaken &+= 1
-                s.pointee.cycles += s.pointee.branchTakenCost
-            }
-            n.pointee.executions &+= 1
-            s.pointee.cycles += n.pointee.cycles
-            s.pointee.instructions &+= n.pointee.instructionCount
-            s.pointee.previousEnd = n.pointee.end
-            s.pointee.previousEndsInControlFlow = n.pointee.endsInControlFlow
-            s.pointee.current = b.pointee.nextIndex
-            s.pointee.currentRecord = n
-            if s.pointee.instructions > s.pointee.budget { s.pointee.exhaustBudget(uc) }
+            runTrivial(uc, address, s, n)
+            return
+        }
+        if line == BlockRecord.multiLine {
+            multiLineSuccessor(uc, address, size, s, n)
             return
         }
     }
     pricedBlock(uc, address, size, s)
+}
+
+/// `pricedBlock` for a block with no loads, no loop and no fetch that changes a cache, run after
+/// the current block as last time: the epoch stays, the next-block cache already points here, and
+/// the block is not counting (it does not loop).
+@inline(__always)
+private func runTrivial(_ uc: OpaquePointer?, _ address: UInt64, _ s: UnsafeMutablePointer<HotState>, _ n: UnsafeMutablePointer<BlockRecord>) {
+    if s.pointee.previousEndsInControlFlow && address != s.pointee.previousEnd {
+        s.pointee.branchTaken &+= 1
+        s.pointee.cycles += s.pointee.branchTakenCost
+    }
+    n.pointee.executions &+= 1
+    s.pointee.cycles += n.pointee.cycles
+    s.pointee.instructions &+= n.pointee.instructionCount
+    s.pointee.previousEnd = n.pointee.end
+    s.pointee.previousEndsInControlFlow = n.pointee.endsInControlFlow
+    s.pointee.current = s.pointee.currentRecord.pointee.nextIndex
+    s.pointee.currentRecord = n
+    if s.pointee.instructions > s.pointee.budget { s.pointee.exhaustBudget(uc) }
+}
+
+/// A successor spanning several fetch lines (`BlockRecord.multiLine`): trivial if its fetch changes
+/// no cache, else priced by `pricedBlock`. Kept out of `blockHook` so that the replay path stays
+/// free of the register saves the line loop needs.
+@inline(never)
+private func multiLineSuccessor(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ s: UnsafeMutablePointer<HotState>,
+                                _ n: UnsafeMutablePointer<BlockRecord>) {
+    if s.pointee.fetchChangesNothing(n) {
+        runTrivial(uc, address, s, n)
+    } else {
+        pricedBlock(uc, address, size, s)
+    }
 }
 
 @inline(never)
@@ -315,11 +337,16 @@ extension Machine {
             hookLoads(loads.hooked, entryPriced: loads.entryPriced, blockStart: address, blockEnd: address + UInt64(size))
         }
         if options.pricingShortcuts && record.probeCount == 0 {
-            let shift = hot.pointee.fetchLineShift, first = address >> shift
+            let shift = hot.pointee.fetchLineShift
+            let first = address >> shift, last = (address + UInt64(size) - 1) >> shift
             if !record.fetchModelled {
                 record.trivialFetchLine = BlockRecord.noFetch
-            } else if (address + UInt64(size) - 1) >> shift == first {
+            } else if first == last {
                 record.trivialFetchLine = first
+            } else if hot.pointee.hasFetchCache && Int(last - first) < hot.pointee.fetchCache!.sets {
+                record.trivialFetchLine = BlockRecord.multiLine
+                record.trivialFirstLine = first
+                record.trivialLastLine = last
             }
         }
         return hot.pointee.insert(record, key: key)
