@@ -352,6 +352,12 @@ extension HotState {
             fetchSequentialMisses: after.fetchSequentialMisses &- before.fetchSequentialMisses,
             flashReads: after.flashReads &- before.flashReads, flashMisses: after.flashMisses &- before.flashMisses,
             sramReads: after.sramReads &- before.sramReads)
+        adoptLines(b)
+        startCountdown(b)
+    }
+
+    /// The memo now stands for the lines just located (and for the caches as they are).
+    @inline(__always) mutating func adoptLines(_ b: UnsafeMutablePointer<BlockRecord>) {
         b.pointee.memoEpoch = epoch
         var p = probes + Int(b.pointee.probeStart)
         let end = p + Int(b.pointee.probeCount)
@@ -361,7 +367,51 @@ extension HotState {
             p.pointee.memoLastLine = p.pointee.lastLine
             p += 1
         }
-        startCountdown(b)
+    }
+
+    /// Whether pricing block `b` now (its loads just located, the line it ends in fetched last, as
+    /// for a re-entry) would look up only lines that are the most recent of their set: hits that
+    /// leave every cache exactly as it is. Each load must also read from the range it read when the
+    /// memo was recorded. Then the execution's prices are the memo's even when its lines differ:
+    /// an all-hit execution costs the same per read for every line of a range, and its fetch of the
+    /// same lines costs nothing (or, without a fetch cache, the same misses). Two lines of one set
+    /// cannot both be the most recent, so a sequence that would reorder a set always fails here.
+    @inline(__always) func lookupsChangeNothing(_ b: UnsafeMutablePointer<BlockRecord>) -> Bool {
+        var p = probes + Int(b.pointee.probeStart)
+        let end = p + Int(b.pointee.probeCount)
+        while p < end {
+            let r = p.pointee.range
+            guard r == p.pointee.memoRange else { return false }
+            if r >= 0 {
+                var line = p.pointee.firstLine
+                while line <= p.pointee.lastLine {
+                    guard dataLineIsMostRecent(range: Int(r), line) else { return false }
+                    line &+= 1
+                }
+            }
+            p += 1
+        }
+        if b.pointee.fetchModelled && hasFetchCache {
+            // A re-entry looks up every line but its last (fetched last).
+            var line = b.pointee.start >> fetchLineShift
+            let last = (b.pointee.end &- 1) >> fetchLineShift
+            while line < last {
+                guard fetchCache.unsafelyUnwrapped.isMostRecent(line) else { return false }
+                line &+= 1
+            }
+        }
+        return true
+    }
+
+    /// Whether a data read of `line` in priced range `k` would hit without changing its cache (true
+    /// when no cache holds the range: every read misses alike and nothing changes).
+    @inline(__always) func dataLineIsMostRecent(range k: Int, _ line: UInt64) -> Bool {
+        if priced[k].isFlash {
+            if flashData.sharesFetchCache { return fetchCache.unsafelyUnwrapped.isMostRecent(line) }
+            if let c = flashData.cache { return c.isMostRecent(line) }
+            return true
+        }
+        return sramData.cache.unsafelyUnwrapped.isMostRecent(line)
     }
 
     /// For a block with `trivialFetchLine == BlockRecord.multiLine`: whether its fetch changes no

@@ -136,7 +136,15 @@ private func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32
                 // A loop body's memo can be recorded on entry too, when the fetch starts as a
                 // re-entry's would: with the block's own last line fetched last.
                 let record = !b.pointee.fetchModelled || s.pointee.lastFetchLine == (b.pointee.end &- 1) >> s.pointee.fetchLineShift
-                s.pointee.priceInFull(b, sequential: sequential, recordMemo: record)
+                if record && b.pointee.memoEpoch != .max && s.pointee.lookupsChangeNothing(b) {
+                    // Every lookup would be a hit that changes no cache, on the lines of the memo's
+                    // ranges: the memo's prices again (see `HotState.lookupsChangeNothing`).
+                    s.pointee.replay(b)
+                    s.pointee.adoptLines(b)
+                    s.pointee.startCountdown(b)
+                } else {
+                    s.pointee.priceInFull(b, sequential: sequential, recordMemo: record)
+                }
             }
         }
     }

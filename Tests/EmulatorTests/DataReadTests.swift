@@ -262,4 +262,52 @@ final class DataReadTests: XCTestCase {
         }
         XCTAssertEqual(fast.cycles, reference.cycles)
     }
+
+    /// A loop body's memo is replayed at a loop entry only if every line the entry would look up is
+    /// the most recent of its set (`HotState.lookupsChangeNothing`). Here the loop spans fetch lines
+    /// X and X+1 of a 2-line direct-mapped fetch cache; between runs a block in line X+2 evicts X, and
+    /// the entry (from a block in X+1, the loop's own last line) must miss on X again.
+    func testLoopEntryReplayNeedsEveryLookedUpLineMostRecent() throws {
+        let source = """
+        #include <stdio.h>
+        static int run(int outer) {
+            int acc = 0, n = 0;
+            __asm__ volatile(
+                "  b 2f\\n"
+                "  .balign 32\\n"
+                "1: adds %0, %0, #3\\n"
+                "  nop\\n  nop\\n  nop\\n  nop\\n  nop\\n  nop\\n"
+                "  subs %1, %1, #1\\n"
+                "  bne 1b\\n"
+                "  b 3f\\n"
+                "2: movs %1, #5\\n"
+                "  b 1b\\n"
+                "  .balign 32\\n"
+                "3: subs %2, %2, #1\\n"
+                "  bne 2b\\n"
+                : "+r"(acc), "+r"(n), "+r"(outer) : : "cc");
+            return acc;
+        }
+        int main(void) {
+            printf("acc %d\\n", run(40));
+            return 0;
+        }
+        """
+        var board = try Fixtures.board("nucleo-f446re")
+        let i = try XCTUnwrap(board.caches.firstIndex { $0.role == .instruction })
+        board.caches[i].lines = 2
+        board.caches[i].ways = 1
+        let elf = try Fixtures.buildWithHarness(source, board: "nucleo-f446re")
+        var full = RunOptions(maxInstructions: 5_000_000)
+        full.pricingShortcuts = false
+        let reference = try Machine(board: board, image: try ELFImage(path: elf)).runToSuccess(full)
+        let fast = try Machine(board: board, image: try ELFImage(path: elf)).runToSuccess(RunOptions(maxInstructions: 5_000_000))
+        XCTAssertEqual(reference.stdoutText, "acc 600\n")
+        XCTAssertEqual(fast.stdoutText, reference.stdoutText)
+        XCTAssertGreaterThan(fast.replayedBlocks, 100, "the loop replays its memo")
+        for event in Event.allCases {
+            XCTAssertEqual(fast.events[event], reference.events[event], "\(event)")
+        }
+        XCTAssertEqual(fast.cycles, reference.cycles)
+    }
 }
