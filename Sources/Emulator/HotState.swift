@@ -176,6 +176,26 @@ struct HotState {
             .bindMemory(to: BlockRecord.self, capacity: capacity)
     }
 
+    /// Accounts for one execution of block `b` (number `index`) starting at `address`: its static
+    /// cycles and instructions, the taken branch that led here (the previous block ended in control
+    /// flow and this one does not follow it), and makes it the current block. Returns whether it
+    /// followed the previous block sequentially.
+    @inline(__always) mutating func enter(_ b: UnsafeMutablePointer<BlockRecord>, index: Int, at address: UInt64) -> Bool {
+        let sequential = address == previousEnd
+        if previousEndsInControlFlow && !sequential {
+            branchTaken &+= 1
+            cycles += branchTakenCost
+        }
+        b.pointee.executions &+= 1
+        cycles += b.pointee.cycles
+        instructions &+= b.pointee.instructionCount
+        previousEnd = b.pointee.end
+        previousEndsInControlFlow = b.pointee.endsInControlFlow
+        current = index
+        currentRecord = b
+        return sequential
+    }
+
     /// Stops the run: the instruction budget is spent (`Machine.run` reports it).
     @inline(never) mutating func exhaustBudget(_ uc: OpaquePointer?) {
         budgetExceeded = true

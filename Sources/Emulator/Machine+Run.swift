@@ -46,17 +46,7 @@ private func blockHook(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, 
 /// the block is not counting (it does not loop).
 @inline(__always)
 private func runTrivial(_ uc: OpaquePointer?, _ address: UInt64, _ s: UnsafeMutablePointer<HotState>, _ n: UnsafeMutablePointer<BlockRecord>) {
-    if s.pointee.previousEndsInControlFlow && address != s.pointee.previousEnd {
-        s.pointee.branchTaken &+= 1
-        s.pointee.cycles += s.pointee.branchTakenCost
-    }
-    n.pointee.executions &+= 1
-    s.pointee.cycles += n.pointee.cycles
-    s.pointee.instructions &+= n.pointee.instructionCount
-    s.pointee.previousEnd = n.pointee.end
-    s.pointee.previousEndsInControlFlow = n.pointee.endsInControlFlow
-    s.pointee.current = s.pointee.currentRecord.pointee.nextIndex
-    s.pointee.currentRecord = n
+    _ = s.pointee.enter(n, index: s.pointee.currentRecord.pointee.nextIndex, at: address)
     if s.pointee.instructions > s.pointee.budget { s.pointee.exhaustBudget(uc) }
 }
 
@@ -94,18 +84,7 @@ private func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32
     }
     let b = s.pointee.blocks + index
     if b.pointee.counting { s.pointee.settle(b) }
-    let sequential = address == s.pointee.previousEnd
-    if s.pointee.previousEndsInControlFlow && !sequential {
-        s.pointee.branchTaken &+= 1
-        s.pointee.cycles += s.pointee.branchTakenCost
-    }
-    b.pointee.executions &+= 1
-    s.pointee.cycles += b.pointee.cycles
-    s.pointee.instructions &+= b.pointee.instructionCount
-    s.pointee.previousEnd = b.pointee.end
-    s.pointee.previousEndsInControlFlow = b.pointee.endsInControlFlow
-    s.pointee.current = index
-    s.pointee.currentRecord = b
+    let sequential = s.pointee.enter(b, index: index, at: address)
     let hasLoads = b.pointee.probeCount > 0
     if hasLoads || b.pointee.fetchModelled {
         // Block memo (see `HotState.priceInFull`). A block that re-enters itself with the epoch

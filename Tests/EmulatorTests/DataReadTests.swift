@@ -248,19 +248,29 @@ final class DataReadTests: XCTestCase {
         """
         var board = try Fixtures.board("nucleo-f446re")
         board.caches.removeAll { $0.role == .instruction }
+        let reference = try assertShortcutsExact(source, on: board, stdout: "total 3219\n", replays: 500)
+        XCTAssertGreaterThan(reference.events[.fetchBranchMisses], 1000)
+    }
+
+    /// Runs `source` (built for the F446) on `board` with and without the pricing short cuts: same
+    /// output, every event and the cycles identical, and more than `replays` memo replays. Returns the
+    /// reference run.
+    @discardableResult
+    private func assertShortcutsExact(_ source: String, on board: Board, stdout: String, replays: UInt64,
+                                      file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
         let elf = try Fixtures.buildWithHarness(source, board: "nucleo-f446re")
         var full = RunOptions(maxInstructions: 5_000_000)
         full.pricingShortcuts = false
         let reference = try Machine(board: board, image: try ELFImage(path: elf)).runToSuccess(full)
         let fast = try Machine(board: board, image: try ELFImage(path: elf)).runToSuccess(RunOptions(maxInstructions: 5_000_000))
-        XCTAssertEqual(reference.stdoutText, "total 3219\n")
-        XCTAssertEqual(fast.stdoutText, reference.stdoutText)
-        XCTAssertGreaterThan(fast.replayedBlocks, 500, "the loop replays its memo")
-        XCTAssertGreaterThan(reference.events[.fetchBranchMisses], 1000)
+        XCTAssertEqual(reference.stdoutText, stdout, file: file, line: line)
+        XCTAssertEqual(fast.stdoutText, reference.stdoutText, file: file, line: line)
+        XCTAssertGreaterThan(fast.replayedBlocks, replays, "the loop replays its memo", file: file, line: line)
         for event in Event.allCases {
-            XCTAssertEqual(fast.events[event], reference.events[event], "\(event)")
+            XCTAssertEqual(fast.events[event], reference.events[event], "\(event)", file: file, line: line)
         }
-        XCTAssertEqual(fast.cycles, reference.cycles)
+        XCTAssertEqual(fast.cycles, reference.cycles, file: file, line: line)
+        return reference
     }
 
     /// A loop body's memo is replayed at a loop entry only if every line the entry would look up is
@@ -297,17 +307,6 @@ final class DataReadTests: XCTestCase {
         let i = try XCTUnwrap(board.caches.firstIndex { $0.role == .instruction })
         board.caches[i].lines = 2
         board.caches[i].ways = 1
-        let elf = try Fixtures.buildWithHarness(source, board: "nucleo-f446re")
-        var full = RunOptions(maxInstructions: 5_000_000)
-        full.pricingShortcuts = false
-        let reference = try Machine(board: board, image: try ELFImage(path: elf)).runToSuccess(full)
-        let fast = try Machine(board: board, image: try ELFImage(path: elf)).runToSuccess(RunOptions(maxInstructions: 5_000_000))
-        XCTAssertEqual(reference.stdoutText, "acc 600\n")
-        XCTAssertEqual(fast.stdoutText, reference.stdoutText)
-        XCTAssertGreaterThan(fast.replayedBlocks, 100, "the loop replays its memo")
-        for event in Event.allCases {
-            XCTAssertEqual(fast.events[event], reference.events[event], "\(event)")
-        }
-        XCTAssertEqual(fast.cycles, reference.cycles)
+        try assertShortcutsExact(source, on: board, stdout: "acc 600\n", replays: 100)
     }
 }
