@@ -81,7 +81,10 @@ struct LoadProbe {
         self.bytes = bytes
     }
 
-    @inline(__always) var words: UInt64 { max(1, (UInt64(bytes) + 3) >> 2) }
+    @inline(__always) var words: UInt64 { LoadProbe.words(bytes) }
+
+    /// Words a load of `bytes` reads (at least one).
+    @inline(__always) static func words(_ bytes: UInt32) -> UInt64 { max(1, (UInt64(bytes) + 3) >> 2) }
 }
 
 /// User data of a code hook on one load whose address is only known at the instruction.
@@ -114,7 +117,7 @@ extension HotState {
         let k = pricedRange(of: address)
         guard k >= 0 else { return false }
         epoch &+= 1
-        priceWords(in: Int(k), at: address, words: max(1, (UInt64(bytes) + 3) >> 2))
+        priceWords(in: Int(k), at: address, words: LoadProbe.words(bytes))
         return true
     }
 

@@ -135,7 +135,7 @@ public final class Machine {
 
     private func mapMemory() throws {
         for region in board.memories {
-            guard let mem = aligned(region.size) else { throw EmulatorError.library(call: "mmap", message: "out of memory") }
+            guard let mem = guestMemory(region.size) else { throw EmulatorError.library(call: "mmap", message: "out of memory") }
             for base in [region.base] + region.aliases {
                 try check("uc_mem_map_ptr(\(region.name) at 0x\(String(base, radix: 16)))",
                           uc_mem_map_ptr(uc, base, Int(region.size), UInt32(UC_PROT_ALL.rawValue), mem))
@@ -144,7 +144,7 @@ public final class Machine {
         // Private peripheral bus: SCS (SCB, SysTick, NVIC) as plain registers around the DWT page, which
         // is memory-mapped I/O so that CYCCNT reads return the modelled count (a memory hook instead
         // would slow every load and store of the run, see DataAccess.swift).
-        guard let ppb = aligned(Machine.ppbSize) else { throw EmulatorError.library(call: "mmap", message: "out of memory") }
+        guard let ppb = guestMemory(Machine.ppbSize) else { throw EmulatorError.library(call: "mmap", message: "out of memory") }
         let dwtPage = DWTRegister.base - Machine.ppbBase
         try check("uc_mem_map_ptr(ppb)", uc_mem_map_ptr(uc, Machine.ppbBase, Int(dwtPage), UInt32(UC_PROT_ALL.rawValue), ppb))
         try check("uc_mmio_map(dwt)", uc_mmio_map(uc, DWTRegister.base, 0x1000, dwtMMIORead, Unmanaged.passUnretained(self).toOpaque(),
@@ -159,7 +159,7 @@ public final class Machine {
     /// so the kernel supplies zero pages on first touch: a 512 MB peripheral window costs nothing
     /// until the firmware touches it (clearing it eagerly cost 131 k page faults, about 0.3 s, per
     /// machine).
-    private func aligned(_ size: UInt64) -> UnsafeMutableRawPointer? {
+    private func guestMemory(_ size: UInt64) -> UnsafeMutableRawPointer? {
         let bytes = Int(size)
         guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
               p != MAP_FAILED else { return nil }
