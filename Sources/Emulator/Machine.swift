@@ -134,25 +134,51 @@ public final class Machine {
     static let ppbSize: UInt64 = 0x10_0000
 
     private func mapMemory() throws {
+        let ppbPieces: [(base: UInt64, size: UInt64, offset: Int)] = {
+            let dwtPage = DWTRegister.base - Machine.ppbBase
+            return [(Machine.ppbBase, dwtPage, 0),
+                    (DWTRegister.base + 0x1000, Machine.ppbSize - dwtPage - 0x1000, Int(dwtPage + 0x1000))]
+        }()
+        var spacers = SpacerPlan(occupied: board.memories.flatMap { r in ([r.base] + r.aliases).map { ($0, r.size) } }
+                                     + [(Machine.ppbBase, Machine.ppbSize)],
+                                 leafBytes: try leafBytes())
         for region in board.memories {
             guard let mem = guestMemory(region.size) else { throw EmulatorError.library(call: "mmap", message: "out of memory") }
             for base in [region.base] + region.aliases {
                 try check("uc_mem_map_ptr(\(region.name) at 0x\(String(base, radix: 16)))",
                           uc_mem_map_ptr(uc, base, Int(region.size), UInt32(UC_PROT_ALL.rawValue), mem))
+                try mapSpacer(&spacers)
             }
         }
         // Private peripheral bus: SCS (SCB, SysTick, NVIC) as plain registers around the DWT page, which
         // is memory-mapped I/O so that CYCCNT reads return the modelled count (a memory hook instead
         // would slow every load and store of the run, see DataAccess.swift).
         guard let ppb = guestMemory(Machine.ppbSize) else { throw EmulatorError.library(call: "mmap", message: "out of memory") }
-        let dwtPage = DWTRegister.base - Machine.ppbBase
-        try check("uc_mem_map_ptr(ppb)", uc_mem_map_ptr(uc, Machine.ppbBase, Int(dwtPage), UInt32(UC_PROT_ALL.rawValue), ppb))
+        for (i, piece) in ppbPieces.enumerated() {
+            try check("uc_mem_map_ptr(ppb)", uc_mem_map_ptr(uc, piece.base, Int(piece.size), UInt32(UC_PROT_ALL.rawValue), ppb + piece.offset))
+            if i == 0 { try mapSpacer(&spacers) }
+        }
         try check("uc_mmio_map(dwt)", uc_mmio_map(uc, DWTRegister.base, 0x1000, dwtMMIORead, Unmanaged.passUnretained(self).toOpaque(),
                                                   dwtMMIOWrite, Unmanaged.passUnretained(self).toOpaque()))
-        try check("uc_mem_map_ptr(ppb)", uc_mem_map_ptr(uc, DWTRegister.base + 0x1000, Int(Machine.ppbSize - dwtPage - 0x1000),
-                                                       UInt32(UC_PROT_ALL.rawValue), ppb + Int(dwtPage + 0x1000)))
+        for base in spacers.mapped { try check("uc_mem_unmap(spacer)", uc_mem_unmap(uc, base, Int(spacers.leafBytes))) }
         var cpuid = board.core.cpuid.value
         try check("uc_mem_write(CPUID)", uc_mem_write(uc, 0xE000_ED00, &cpuid, 4))
+    }
+
+    /// Bytes of Unicorn's internal RAM address space one page-descriptor leaf covers (1024 target pages).
+    private func leafBytes() throws -> UInt64 {
+        var pageSize = 0
+        try check("uc_query(page size)", uc_query(uc, UC_QUERY_PAGE_SIZE, &pageSize))
+        return UInt64(max(pageSize, 1024)) * 1024
+    }
+
+    /// Maps a spacer after the RAM block just mapped (see `SpacerPlan`), unless the guest address
+    /// space has no room left for one (then blocks share leaves: slower stores, same results).
+    private func mapSpacer(_ plan: inout SpacerPlan) throws {
+        guard let base = plan.next() else { return }
+        guard let mem = guestMemory(plan.leafBytes) else { throw EmulatorError.library(call: "mmap", message: "out of memory") }
+        try check("uc_mem_map_ptr(spacer at 0x\(String(base, radix: 16)))",
+                  uc_mem_map_ptr(uc, base, Int(plan.leafBytes), UInt32(UC_PROT_ALL.rawValue), mem))
     }
 
     /// Zero-filled, page-aligned host memory for `size` bytes of guest memory. An anonymous mapping,
@@ -314,5 +340,50 @@ final class DWTState {
 
     func value(at cycles: Double) -> UInt32 {
         enabled ? base &+ UInt32(truncatingIfNeeded: UInt64(max(0, cycles - since))) : base
+    }
+}
+
+/// Where to put the spacers that keep each guest RAM block in page-descriptor leaves of its own.
+///
+/// Unicorn 2.0.1 (Debian's) treats every page of RAM as possibly holding code: each guest store
+/// leaves the translated fast path for `notdirty_write`, which looks the written page up among the
+/// pages that hold translated blocks. Those page descriptors are allocated a leaf at a time — 1024
+/// target pages of Unicorn's internal RAM address space — and when the written page sits in a leaf
+/// that also describes a page with code, the look-up also walks that leaf's descriptor: about 930
+/// host instructions per store instead of 400. Unicorn hands out that address space in mapping
+/// order, so on a board whose SRAM block follows a small flash block (the L552's 512 KB flash + 256 KB
+/// SRAM) the stack and every array live in the flash code's leaf; that alone made the M33's raw run
+/// cost 41 % more host instructions than the F446's on the same program (`valgrind --tool=callgrind`
+/// inside uc_emu_start, bench/emulator/dotloop.c with its 1.25 M stores: 2.233 G vs 1.588 G, the
+/// difference in malloc/free, g_tree_insert and tb_invalidate_phys_page_fast; with the spacers the
+/// M33 runs it in 1.572 G). A spacer of one leaf mapped after each block pushes the next block
+/// into a leaf of its own; the spacers are unmapped once every region is in place, before anything
+/// runs, so the guest never sees them. Results are unchanged either way: a store to a page that does
+/// hold code still invalidates it.
+struct SpacerPlan {
+    /// Guest address ranges the board uses (spacers must not overlap them).
+    let occupied: [(base: UInt64, size: UInt64)]
+    let leafBytes: UInt64
+    /// Spacers mapped so far (guest base addresses).
+    private(set) var mapped: [UInt64] = []
+
+    init(occupied: [(UInt64, UInt64)], leafBytes: UInt64) {
+        self.occupied = occupied.map { (base: $0.0, size: $0.1) }
+        self.leafBytes = leafBytes
+    }
+
+    /// A free, leaf-aligned guest range for one more spacer, or nil when the 4 GB space has none.
+    mutating func next() -> UInt64? {
+        var base: UInt64 = 0
+        while base + leafBytes <= 0x1_0000_0000 {
+            let end = base + leafBytes
+            if let clash = (occupied + mapped.map { (base: $0, size: leafBytes) }).first(where: { $0.base < end && base < $0.base + $0.size }) {
+                base = (clash.base + clash.size + leafBytes - 1) / leafBytes * leafBytes
+                continue
+            }
+            mapped.append(base)
+            return base
+        }
+        return nil
     }
 }

@@ -44,6 +44,28 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(message, "read of 4 bytes at 0x70000008 outside the board's memory map (pc 0x20000008 <load_bad+0x6>)")
     }
 
+    /// The machine maps spacers between its RAM blocks while it sets up (see `SpacerPlan`) and
+    /// unmaps them before anything runs: on the L552 the first two sit at 0x0 and 0x100000, which
+    /// must stay outside the memory map for the firmware.
+    func testSetUpSpacersAreNotGuestMemory() throws {
+        for address in ["#0x00000000", "#0x00100010"] {
+            let src = """
+            start:
+                nop
+            .global store_spacer
+            .thumb_func
+            store_spacer:
+                mov.w r0, \(address)
+                str r0, [r0]
+                bkpt #0
+            """
+            let elf = try Fixtures.assemble(src, cpu: "cortex-m33", textAddress: 0x2000_0000)
+            let message = Fixtures.errorMessage { try Machine(board: try Fixtures.board("cortex-m33"), image: try ELFImage(path: elf)).run() }
+            let hex = String(UInt32(address.dropFirst(3), radix: 16)!, radix: 16)
+            XCTAssertEqual(message, "write of 4 bytes at 0x\(hex) outside the board's memory map (pc 0x20000006 <store_spacer+0x4>)")
+        }
+    }
+
     func testUndefinedInstruction() throws {
         let elf = try Fixtures.assemble("start: nop\n udf #3", cpu: "cortex-m4", textAddress: 0x2000_0000)
         let message = Fixtures.errorMessage { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }
