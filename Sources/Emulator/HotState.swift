@@ -411,14 +411,17 @@ extension HotState {
             }
             p += 1
         }
-        if b.pointee.fetchModelled && hasFetchCache {
-            // A re-entry looks up every line but its last (fetched last).
-            var line = b.pointee.start >> fetchLineShift
-            let last = (b.pointee.end &- 1) >> fetchLineShift
-            while line < last {
-                guard fetchCache.unsafelyUnwrapped.isMostRecent(line) else { return false }
-                line &+= 1
-            }
+        // A re-entry looks up every fetch line but its last (fetched last).
+        return !b.pointee.fetchModelled || !hasFetchCache
+            || fetchLinesAreMostRecent(from: b.pointee.start >> fetchLineShift, upTo: (b.pointee.end &- 1) >> fetchLineShift)
+    }
+
+    /// Whether every fetch line in `from ..< upTo` is the most recent of its set in the fetch cache.
+    @inline(__always) func fetchLinesAreMostRecent(from first: UInt64, upTo end: UInt64) -> Bool {
+        var line = first
+        while line < end {
+            guard fetchCache.unsafelyUnwrapped.isMostRecent(line) else { return false }
+            line &+= 1
         }
         return true
     }
@@ -438,13 +441,8 @@ extension HotState {
     /// cache; if so, its last line becomes the line fetched last, as `priceFetch` would leave it, and
     /// nothing else would change (no miss, so no cost).
     @inline(__always) mutating func fetchChangesNothing(_ b: UnsafeMutablePointer<BlockRecord>) -> Bool {
-        var line = b.pointee.trivialFirstLine
-        let last = b.pointee.trivialLastLine
-        if line == lastFetchLine { line &+= 1 }
-        while line <= last {
-            guard fetchCache.unsafelyUnwrapped.isMostRecent(line) else { return false }
-            line &+= 1
-        }
+        let first = b.pointee.trivialFirstLine, last = b.pointee.trivialLastLine
+        guard fetchLinesAreMostRecent(from: first == lastFetchLine ? first &+ 1 : first, upTo: last &+ 1) else { return false }
         lastFetchLine = last
         return true
     }

@@ -361,10 +361,10 @@ final class DWTState {
 /// runs, so the guest never sees them. Results are unchanged either way: a store to a page that does
 /// hold code still invalidates it.
 struct SpacerPlan {
-    /// Guest address ranges the board uses (spacers must not overlap them).
-    let occupied: [(base: UInt64, size: UInt64)]
+    /// Guest address ranges in use: the board's, then the spacers handed out.
+    private var occupied: [(base: UInt64, size: UInt64)]
     let leafBytes: UInt64
-    /// Spacers mapped so far (guest base addresses).
+    /// Spacers handed out so far (guest base addresses).
     private(set) var mapped: [UInt64] = []
 
     init(occupied: [(UInt64, UInt64)], leafBytes: UInt64) {
@@ -377,10 +377,11 @@ struct SpacerPlan {
         var base: UInt64 = 0
         while base + leafBytes <= 0x1_0000_0000 {
             let end = base + leafBytes
-            if let clash = (occupied + mapped.map { (base: $0, size: leafBytes) }).first(where: { $0.base < end && base < $0.base + $0.size }) {
+            if let clash = occupied.first(where: { $0.base < end && base < $0.base + $0.size }) {
                 base = (clash.base + clash.size + leafBytes - 1) / leafBytes * leafBytes
                 continue
             }
+            occupied.append((base, leafBytes))
             mapped.append(base)
             return base
         }
