@@ -10,7 +10,7 @@ SWIFT_BUILD_FLAGS ?=
 DEMO_BOARD ?= nucleo-l552ze-q
 BIN := .build/release/micronas
 
-.PHONY: setup build release test demo bench-emulator bench-kernels bench-train verify-deploy profile-fixtures clean
+.PHONY: setup build release test check-imports demo bench-emulator bench-kernels bench-train verify-deploy profile-fixtures profile-mlperf clean
 
 ## setup: install system packages (only the missing ones) and the Python verification venv. Idempotent.
 setup:
@@ -27,25 +27,30 @@ setup:
 	@$(VENV)/bin/python -c 'import tflite_micro' 2>/dev/null || $(VENV)/bin/pip install -q --pre $(TFLM)
 	@echo "setup: done"
 
+## check-imports: the module table of docs/DESIGN.md against every import and Package.swift dependency.
+check-imports:
+	python3 scripts/check-imports.py
+
 build: setup
 	swift build $(SWIFT_BUILD_FLAGS)
 
 release: setup
 	swift build -c release
 
-## test: setup + build + every test.
+## test: setup + the module rules (docs/DESIGN.md) + build + every test.
 test: setup
+	python3 scripts/check-imports.py
 	swift build --build-tests
 	swift test --skip-build --disable-swift-testing
 
 ## demo: setup + the main job (for now: the boards, a compiled program on the emulated Cortex-M33, a
 ## converter-written HAR model profiled per operator on it, the UCI-HAR search space characterized on it and
-## validated against whole models; the search issue replaces this).
+## validated against whole models; the search issue replaces this). Everything it builds or measures goes
+## under $MICRONAS_CACHE (default ~/.cache/micronas), nothing into the checkout.
 demo: release
 	$(BIN) targets
 	@echo
-	$(MAKE) -s -C kernels/harness BOARD=$(DEMO_BOARD) OUT=$(CURDIR)/.build/demo/hello.elf
-	$(BIN) emulate --target $(DEMO_BOARD) .build/demo/hello.elf
+	$(BIN) emulate --target $(DEMO_BOARD) $$($(BIN) build --target $(DEMO_BOARD) kernels/harness/examples/hello.c)
 	@echo
 	$(BIN) profile --target $(DEMO_BOARD) Tests/DeployTests/Fixtures/har_cnn_int8.tflite
 	@echo
@@ -56,8 +61,8 @@ demo: release
 ## bench-emulator: emulated MIPS with cycle accounting vs raw Unicorn on the same program.
 bench-emulator: release
 	@for b in nucleo-l552ze-q nucleo-f446re portenta-h7; do \
-	  $(MAKE) -s -C kernels/harness BOARD=$$b SRC=$(CURDIR)/bench/emulator/dotloop.c OUT=$(CURDIR)/.build/bench/dotloop-$$b.elf || exit 1; \
-	  $(BIN) bench emulator --target $$b .build/bench/dotloop-$$b.elf || exit 1; \
+	  elf=$$($(BIN) build --target $$b bench/emulator/dotloop.c) || exit 1; \
+	  $(BIN) bench emulator --target $$b $$elf || exit 1; \
 	done
 
 ## bench-kernels: cycles of every kernel on the search-space shape set, per emulated core.
@@ -82,5 +87,11 @@ profile-fixtures: release
 	@for m in Tests/DeployTests/Fixtures/*.tflite; do for t in cortex-m4 cortex-m33 cortex-m7; do \
 	  $(BIN) profile --target $$t $$m || exit 1; echo; done; done
 
+## profile-mlperf: the MLPerf Tiny-style models (bench/mlperf-tiny, scripts/make_mlperf_tiny_models.py) on the
+## board MLPerf Tiny publishes reference latencies for (NUCLEO-L4R5ZI, 120 MHz); see docs/benchmarks.md.
+MLPERF_BOARD ?= nucleo-l4r5zi
+profile-mlperf: release
+	@for m in bench/mlperf-tiny/*.tflite; do $(BIN) profile --target $(MLPERF_BOARD) $$m --samples 1 || exit 1; echo; done
+
 clean:
-	rm -rf .build .build-* kernels/harness/build
+	rm -rf .build .build-*

@@ -6,63 +6,78 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "micronas", targets: ["micronas"]),
-        .library(name: "Emulator", targets: ["Emulator"]),
+        .library(name: "Support", targets: ["Support"]),
         .library(name: "Targets", targets: ["Targets"]),
         .library(name: "Quant", targets: ["Quant"]),
-        .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Graph", targets: ["Graph"]),
-        .library(name: "Deploy", targets: ["Deploy"]),
+        .library(name: "Emulator", targets: ["Emulator"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Training", targets: ["Training"]),
+        .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "SearchSpace", targets: ["SearchSpace"]),
+        .library(name: "Deploy", targets: ["Deploy"]),
         .library(name: "Characterization", targets: ["Characterization"]),
+        .library(name: "Search", targets: ["Search"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // MARK: - Public modules
+        // MARK: - Public modules (the allowed imports of each are listed in docs/DESIGN.md and checked by scripts/check-imports.py)
 
-        /// Board descriptions (data files under `targets/`) and the event/cost vocabulary of the cycle model.
+        /// Shared helpers: SplitMix64, FNV-1a, running a subprocess, atomic file and folder writes, the cache folder.
+        .target(name: "Support"),
+
+        /// Board descriptions (data files under `targets/`, overlays), generated linker scripts, the event/cost vocabulary.
         .target(name: "Targets"),
-
-        /// The only module that talks to Unicorn and Capstone.
-        .target(name: "Emulator", dependencies: ["Targets", "CUnicorn", "CCapstone", "CEmulatorShims"]),
 
         /// The int8 arithmetic of TFLite as a Swift reference: the definition every executor matches.
         .target(name: "Quant"),
 
-        /// SplitMix64, the one seeded random generator every module replays runs with.
-        .target(name: "SplitMix"),
-
-        /// The C kernels' build (arm-none-eabi-gcc per board, host cc), their call ABI, verification cases.
-        .target(name: "Kernels", dependencies: ["Targets", "Quant", "Emulator", "SplitMix"]),
+        /// Accuracy, macro-F1, confusion matrices; R², MAE, MAPE, max error; least-squares lines.
+        .target(name: "Metrics"),
 
         /// The network description every stage shares, and its int8 form.
         .target(name: "Graph", dependencies: ["Quant"]),
 
-        /// int8 models out to the world: .tflite writer/reader, lowering to kernel calls, memory planner,
-        /// C code generator, firmware build and emulated runs.
-        .target(name: "Deploy", dependencies: ["Graph", "Quant", "Kernels", "Targets", "Emulator"]),
+        /// The only module that talks to Unicorn and Capstone.
+        .target(name: "Emulator", dependencies: ["Targets", "CUnicorn", "CCapstone", "CEmulatorShims"]),
 
         /// Time-series window datasets: UCI-HAR from the HAPT recordings, the official UCI-HAR archive,
         /// user CSV/NPY data; windowing, subject-wise splits, normalization.
-        .target(name: "Datasets", dependencies: ["CZlib", "SplitMix"]),
+        .target(name: "Datasets", dependencies: ["Support", "CZlib"]),
+
+        /// Float32 tensors with reverse-mode autodiff (each op's backward beside its forward), BLAS-backed
+        /// convolutions, optimizers. Knows no datasets and no graphs.
+        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+
+        /// A `Graph` as a trainable network, the trainer, checkpoints, the batch split over threads.
+        .target(name: "Training", dependencies: ["Tensor", "Graph", "Datasets", "Metrics", "Support"]),
+
+        /// The C kernels' build (arm-none-eabi-gcc per board, host cc), their call ABI, verification and bench cases.
+        .target(name: "Kernels", dependencies: ["Targets", "Quant", "Emulator", "Support"]),
 
         /// The MicroNAS search space: cells, decision groups, architectures, sampling, counting, lowering to a Graph.
-        .target(name: "SearchSpace", dependencies: ["Graph", "Quant", "Tensor"]),
+        .target(name: "SearchSpace", dependencies: ["Graph", "Quant"]),
+
+        /// int8 models out to the world: .tflite writer/reader, lowering to kernel calls, memory planner,
+        /// C code generator, `Deployment` (fit check, build, run, measure on a board), export.
+        .target(name: "Deploy", dependencies: ["Graph", "Quant", "Kernels", "Targets", "Emulator", "Support"]),
 
         /// Lookup tables of operator cycles measured on the emulated boards, latency/memory prediction, validation.
-        .target(name: "Characterization", dependencies: ["SearchSpace", "Graph", "Deploy", "Kernels", "Targets", "Tensor", "Emulator", "CSQLite"]),
+        .target(name: "Characterization", dependencies: ["SearchSpace", "Graph", "Deploy", "Kernels", "Targets", "Metrics", "Support", "CSQLite"]),
 
-        /// Float32 tensors with reverse-mode autodiff, BLAS-backed convolutions, optimizers; trains a `Graph`.
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "Graph", "Datasets", "SplitMix"]),
+        /// The differentiable search: `RelaxedCost` (Eq. 5) for now; the supernet, DNAS and the fit guarantee next.
+        .target(name: "Search", dependencies: ["SearchSpace", "Graph", "Characterization", "Deploy", "Tensor"]),
 
         /// The command-line tool: parses arguments, calls library code, formats output.
         .executableTarget(
             name: "micronas",
             dependencies: [
-                "Targets", "Emulator", "Quant", "Kernels", "Graph", "Deploy", "Datasets", "Tensor", "SearchSpace", "Characterization", "SplitMix",
+                "Support", "Targets", "Emulator", "Quant", "Metrics", "Kernels", "Graph", "Deploy", "Datasets", "Tensor", "Training",
+                "SearchSpace", "Characterization", "Search",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,16 +99,21 @@ let package = Package(
 
         // MARK: - Tests
 
-        .target(name: "TestSupport", dependencies: ["Targets"], path: "Tests/TestSupport"),
-        .testTarget(name: "TargetsTests", dependencies: ["Targets", "TestSupport"]),
-        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Targets", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["Targets", "Kernels", "Support", "Graph", "Quant", "Tensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
+        .testTarget(name: "TargetsTests", dependencies: ["Targets", "Kernels", "Emulator", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Targets", "Kernels", "TestSupport"]),
         .testTarget(name: "QuantTests", dependencies: ["Quant"]),
-        .testTarget(name: "DeployTests", dependencies: ["Deploy", "Graph", "Kernels", "Quant", "Emulator", "Targets", "Datasets", "TestSupport"],
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "Graph", "Kernels", "Quant", "Emulator", "Targets", "Datasets", "Support", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "SearchSpaceTests", dependencies: ["SearchSpace", "Graph", "Tensor", "Deploy", "Datasets", "SplitMix", "TestSupport"]),
-        .testTarget(name: "CharacterizationTests", dependencies: ["Characterization", "SearchSpace", "Deploy", "Kernels", "Emulator", "Targets", "Graph", "Datasets", "Tensor", "TestSupport"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Graph", "Datasets", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SearchSpaceTests", dependencies: ["SearchSpace", "Graph", "Tensor", "Training", "Deploy", "Datasets", "Support", "TestSupport"]),
+        .testTarget(name: "CharacterizationTests", dependencies: ["Characterization", "SearchSpace", "Deploy", "Kernels", "Emulator", "Targets", "Graph", "Datasets", "Support", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Characterization", "SearchSpace", "Deploy", "Graph", "Tensor", "Support", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Support", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensor", "Graph", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "TestSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "Support", "TestSupport"]),
     ]
 )

@@ -13,8 +13,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$bin" "$work/micronas" && strip -g "$work/micronas"
 for board in nucleo-l552ze-q nucleo-f446re portenta-h7; do
-  elf=$root/.build/bench/dotloop-$board.elf
-  make -s -C "$root/kernels/harness" BOARD=$board SRC="$root/bench/emulator/dotloop.c" OUT="$elf"
+  elf=$("$bin" build --target $board "$root/bench/emulator/dotloop.c")
   mkdir -p "$work/$board"
   (cd "$work/$board" && MICRONAS_TARGETS=$root/targets valgrind --tool=callgrind --smc-check=all-non-file \
      --toggle-collect=uc_emu_start --dump-after=uc_emu_start "$work/micronas" bench emulator --repeats 1 \

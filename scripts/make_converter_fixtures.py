@@ -45,26 +45,31 @@ def residual():
     return tf.keras.Model(inp, L.Softmax()(x))
 
 
+def convert_int8(model, seed, samples=64):
+    """The model as full-integer int8 .tflite bytes (int8 input and output), calibrated on `samples`
+    seeded random normal inputs."""
+    rng = np.random.default_rng(seed)
+    shape = model.input_shape[1:]
+
+    def representative():
+        for _ in range(samples):
+            yield [rng.normal(0, 1, (1,) + shape).astype(np.float32)]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "Tests/DeployTests/Fixtures"
     os.makedirs(out, exist_ok=True)
     for seed, (name, build) in enumerate([("har_cnn_int8", har_cnn), ("residual_int8", residual)]):
         tf.keras.utils.set_random_seed(seed + 1)
-        model = build()
-        rng = np.random.default_rng(seed + 1)
-        shape = model.input_shape[1:]
-
-        def representative():
-            for _ in range(64):
-                yield [rng.normal(0, 1, (1,) + shape).astype(np.float32)]
-
-        converter = tf.lite.TFLiteConverter.from_keras_model(model)
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-        data = converter.convert()
+        data = convert_int8(build(), seed + 1)
         with open(os.path.join(out, name + ".tflite"), "wb") as f:
             f.write(data)
         print(f"{name}.tflite: {len(data)} bytes (TensorFlow {tf.__version__})")

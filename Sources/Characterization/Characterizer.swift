@@ -4,6 +4,7 @@ import Foundation
 import Graph
 import Kernels
 import SearchSpace
+import Support
 import Targets
 
 /// Fills a lookup table for a search space on an emulated board: every operator configuration not
@@ -18,10 +19,10 @@ public struct Characterizer: Sendable {
         (self.space, self.board, self.toolchain) = (space, board, toolchain)
     }
 
-    /// The kernel build's content hash (the verification firmware's cached name ends with it; it
-    /// covers the kernel sources, headers, harness and flags).
+    /// The kernel build's content hash (`KernelToolchain.kernelHash(board:)`: kernel sources,
+    /// headers, harness, flags, linker script), computed without building anything.
     public func kernelHash() throws -> String {
-        String(try toolchain.firmware(board: board).lastPathComponent.split(separator: "-").last ?? "")
+        try toolchain.kernelHash(board: board)
     }
 
     public struct Progress: Sendable { public var done: Int; public var total: Int; public var newEntries: Int }
@@ -111,13 +112,13 @@ public struct Characterizer: Sendable {
             nodes.append(n)
         }
         let graph = Graph(name: "characterization", inputs: inputs, nodes: nodes, outputs: nodes.map(\.name))
-        let lowered = try LoweredModel(try RandomQuantization.model(for: graph, seed: seed))
-        let runner = try ModelRunner(lowered, toolchain: toolchain, boards: [board], multipleIO: true)
-        let sample = [UInt8]((0..<runner.generator.inputBytes).map { UInt8(truncatingIfNeeded: $0 &* 37) })
-        let r = try runner.runEmulated(board: board, samples: [sample], warm: true, recordEvents: true)
+        let deployment = try Deployment(model: try RandomQuantization.model(for: graph, seed: seed), name: "characterization firmware \(seed)",
+                                        board: board, toolchain: toolchain, multipleIO: true)
+        let sample = [UInt8]((0..<deployment.runner.generator.inputBytes).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+        let r = try deployment.run([sample], warm: true, recordEvents: true)
         var entries: [String: LookupTable.Entry] = [:]
         for (i, key) in group.enumerated() {
-            entries[key.text] = LookupTable.Entry(cycles: r.opCycles[0][i], macs: lowered.ops[i].macs, events: r.opEvents?[0][i])
+            entries[key.text] = LookupTable.Entry(cycles: r.opCycles[0][i], macs: deployment.lowered.ops[i].macs, events: r.opEvents?[0][i])
         }
         return entries
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import Support
 import Targets
 
 /// Measured cycles per operator configuration for one board, cost table and kernel build — the
@@ -50,7 +51,3 @@ public struct LookupTable: Sendable, Equatable {
     }
 }
 
-public struct CharacterizationError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}

@@ -1,20 +1,14 @@
 import Deploy
-import Emulator
 import Foundation
 import Graph
 import Kernels
+import Metrics
 import SearchSpace
+import Support
 import Targets
 
 /// Predicted against measured, for random architectures run whole on the emulated board.
 public struct ValidationReport: Sendable {
-    public struct Stats: Sendable, Codable {
-        public var r2: Double
-        public var maeMs: Double
-        public var mape: Double
-        public var maxAbsPct: Double
-        enum CodingKeys: String, CodingKey { case r2, maeMs = "mae_ms", mape, maxAbsPct = "max_abs_pct" }
-    }
     public struct Sample: Sendable {
         public var predictedCycles: Double, measuredCycles: Double
         public var plannedArena: Int, measuredArena: Int
@@ -25,10 +19,12 @@ public struct ValidationReport: Sendable {
     }
     public var architectures: [Sample]
     public var overheadCycles: Double
-    public var latency: Stats
-    /// Planned arena (the planner) against the measured high-water mark, in bytes as "ms" fields' analogue.
-    public var memory: Stats
-    public var macsProxy: Stats
+    /// Predicted against measured invoke latency, in ms.
+    public var latency: ErrorStatistics
+    /// Planned arena (the planner) against the measured high-water mark, in bytes.
+    public var memory: ErrorStatistics
+    /// A least-squares line of latency (ms) on MACs against the measured latency.
+    public var macsProxy: ErrorStatistics
 }
 
 extension Characterizer {
@@ -43,22 +39,19 @@ extension Characterizer {
 
     public func measure(_ arch: Architecture, table: LookupTable, seed: UInt64 = 1) throws -> Measurement {
         let graph = try space.graph(for: arch)
-        let model = try RandomQuantization.model(for: graph, seed: seed)
-        let lowered = try LoweredModel(model)
-        let runner = try ModelRunner(lowered, toolchain: toolchain, boards: [board])
-        let input = [UInt8]((0..<lowered.byteSize(lowered.inputs[0])).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-        let r = try runner.runEmulated(board: board, samples: [input], warm: true)
-        let image = try ELFImage(path: try runner.firmware(board: board).path)
-        let arena = runner.generator.plan.arenaBytes
+        let d = try Deployment(model: try RandomQuantization.model(for: graph, seed: seed), name: "architecture", board: board, toolchain: toolchain)
+        let input = [UInt8]((0..<d.lowered.byteSize(d.lowered.inputs[0])).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let r = try d.run([input], warm: true)
+        let arena = d.footprint.arenaBytes
         return Measurement(tableCycles: try Self.predictCycles(graph, table: table), measuredCycles: Double(r.invokeCycles[0]),
-                           plannedArena: arena, measuredArena: r.arenaHighWater, macs: lowered.ops.reduce(0) { $0 + $1.macs },
-                           stackBytes: r.stackBytes, staticBytes: ModelRunner.imageSizes(image, board: board).staticRAM - arena)
+                           plannedArena: arena, measuredArena: r.arenaHighWater, macs: d.lowered.ops.reduce(0) { $0 + $1.macs },
+                           stackBytes: r.stackBytes, staticBytes: d.footprint.staticRAMBytes - arena)
     }
 
     /// The per-invoke overhead: one architecture (the first `seed` samples) measured whole, less Σ
     /// its table entries — what `characterize` stores and `validate --seed` S measures first.
     public func measureOverhead(table: LookupTable, seed: UInt64 = 1) throws -> Double {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let m = try measure(space.sample(using: &g), table: table, seed: seed)
         return m.measuredCycles - m.tableCycles
     }
@@ -73,7 +66,7 @@ extension Characterizer {
     /// int8 firmware and runs it warm on the board. Memory: the planner's arena against the runner's
     /// measured high-water mark. MACs proxy: a least-squares line of cycles on MACs.
     public func validate(table: LookupTable, count: Int, seed: UInt64, progress: (Int) -> Void = { _ in }) throws -> ValidationReport {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let calibration = try measure(space.sample(using: &g), table: table, seed: seed)
         let overhead = calibration.measuredCycles - calibration.tableCycles
         var rows: [ValidationReport.Sample] = []
@@ -83,26 +76,12 @@ extension Characterizer {
                               measuredArena: m.measuredArena, macs: m.macs, stackBytes: m.stackBytes, staticBytes: m.staticBytes))
             progress(i + 1)
         }
-        let msPerCycle = 1000 / board.clockHz.value
-        func stats(_ predicted: [Double], _ measured: [Double], scale: Double) -> ValidationReport.Stats {
-            let mean = measured.reduce(0, +) / Double(measured.count)
-            let ssRes = zip(predicted, measured).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-            let ssTot = measured.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-            let errors = zip(predicted, measured).map { abs($0 - $1) }
-            let pct = zip(errors, measured).map { $1 > 0 ? 100 * $0 / $1 : 0 }
-            return .init(r2: ssTot > 0 ? 1 - ssRes / ssTot : 1, maeMs: errors.reduce(0, +) / Double(errors.count) * scale,
-                         mape: pct.reduce(0, +) / Double(pct.count), maxAbsPct: pct.max() ?? 0)
-        }
-        let measured = rows.map(\.measuredCycles)
-        // Least squares of measured cycles on MACs.
-        let x = rows.map { Double($0.macs) }
-        let mx = x.reduce(0, +) / Double(x.count), my = measured.reduce(0, +) / Double(measured.count)
-        let sxy = zip(x, measured).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }, sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
-        let slope = sxx > 0 ? sxy / sxx : 0
-        let proxy = x.map { my + slope * ($0 - mx) }
+        let ms = 1000 / board.clockHz.value
+        let measured = rows.map { $0.measuredCycles * ms }
+        let proxy = LinearFit(x: rows.map { Double($0.macs) }, y: measured)
         return ValidationReport(architectures: rows, overheadCycles: overhead,
-                                latency: stats(rows.map(\.predictedCycles), measured, scale: msPerCycle),
-                                memory: stats(rows.map { Double($0.plannedArena) }, rows.map { Double($0.measuredArena) }, scale: 1),
-                                macsProxy: stats(proxy, measured, scale: msPerCycle))
+                                latency: ErrorStatistics(predicted: rows.map { $0.predictedCycles * ms }, measured: measured),
+                                memory: ErrorStatistics(predicted: rows.map { Double($0.plannedArena) }, measured: rows.map { Double($0.measuredArena) }),
+                                macsProxy: ErrorStatistics(predicted: rows.map { proxy(Double($0.macs)) }, measured: measured))
     }
 }

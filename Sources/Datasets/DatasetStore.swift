@@ -1,17 +1,14 @@
 import Foundation
+import Support
 
-/// Where datasets live (`$MICRONAS_CACHE/datasets`, default `~/.cache/micronas/datasets`) and how a
+/// Where datasets live (`$MICRONAS_CACHE/datasets`, see `CacheDirectory`) and how a
 /// name or a path becomes windows. Everything written goes to a temporary name first and is renamed,
 /// so an interrupted fetch or prepare leaves no half-written dataset.
 public struct DatasetStore: Sendable {
     public let root: URL
 
-    public init(root: URL? = nil) {
-        if let root { self.root = root; return }
-        let env = ProcessInfo.processInfo.environment
-        let base = env["MICRONAS_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: env["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")).appendingPathComponent("micronas")
-        self.root = base.appendingPathComponent("datasets")
+    public init(root: URL = CacheDirectory.datasets) {
+        self.root = root
     }
 
     public static let names = ["uci-har"]
@@ -32,23 +29,15 @@ public struct DatasetStore: Sendable {
         for old in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where old.hasPrefix("windows-") {
             try? FileManager.default.removeItem(at: dir.appendingPathComponent(old))
         }
-        let p = Process()
-        p.executableURL = python
-        p.arguments = [script.path, dir.path]
-        let out = Pipe(), err = Pipe()
-        (p.standardOutput, p.standardError) = (out, err)
-        do { try p.run() } catch { throw DatasetError(file: python.path, "cannot run Python (\(error)); run `make setup`") }
-        nonisolated(unsafe) var o = Data(), e = Data()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { o = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { e = err.fileHandleForReading.readDataToEndOfFile() }
-        p.waitUntilExit()
-        group.wait()
-        guard p.terminationStatus == 0 else {
-            let message = String(decoding: e, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "exit \(p.terminationStatus)"
-            throw DatasetError(message)
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            throw DatasetError(file: python.path, "no Python to fetch with; run `make setup`")
         }
-        return (String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), false)
+        let r = try Subprocess.run(python.path, [script.path, dir.path])
+        guard r.status == 0 else {
+            // The script's last stderr line says what went wrong.
+            throw DatasetError(r.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(r.status)")
+        }
+        return (String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), false)
     }
 
     /// UCI-HAR windows from the fetched HAPT recordings, cached per window option set.
@@ -101,7 +90,7 @@ public struct DatasetStore: Sendable {
         var object: [String: Any] = ["channels": d.channels, "mean": d.mean.map(Double.init), "std": d.std.map(Double.init)]
         if case let .subject(test, val) = d.splitMethod { object["test_subjects"] = test.map(Int.init); object["val_subjects"] = val.map(Int.init) }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
-        try data.write(to: directory(name).appendingPathComponent("split-default.json"), options: .atomic)
+        try AtomicWrite.file(data, to: directory(name).appendingPathComponent("split-default.json"), createParents: true)
     }
 
     // MARK: - Cached windows: X.npy (float32 N×T×S), y.npy, subjects.npy, meta.json
@@ -109,17 +98,13 @@ public struct DatasetStore: Sendable {
     struct Meta: Codable { var name: String; var channels: [String]; var classes: [String]; var notes: String }
 
     public static func save(_ w: RawWindows, to directory: URL) throws {
-        let fm = FileManager.default
-        let tmp = directory.deletingLastPathComponent().appendingPathComponent(".\(directory.lastPathComponent).tmp-\(getpid())")
-        try? fm.removeItem(at: tmp)
-        try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
-        try NPYArray(float32: w.x, shape: [w.count, w.length, w.channels.count]).write(to: tmp.appendingPathComponent("X.npy"))
-        try NPYArray(int32: w.y, shape: [w.count]).write(to: tmp.appendingPathComponent("y.npy"))
-        try NPYArray(int32: w.subjects, shape: [w.count]).write(to: tmp.appendingPathComponent("subjects.npy"))
-        try JSONEncoder().encode(Meta(name: w.name, channels: w.channels, classes: w.classes, notes: w.notes))
-            .write(to: tmp.appendingPathComponent("meta.json"))
-        try? fm.removeItem(at: directory)
-        try fm.moveItem(at: tmp, to: directory)
+        try AtomicWrite.folder(at: directory, replacing: true, createParents: true) { tmp in
+            try NPYArray(float32: w.x, shape: [w.count, w.length, w.channels.count]).write(to: tmp.appendingPathComponent("X.npy"))
+            try NPYArray(int32: w.y, shape: [w.count]).write(to: tmp.appendingPathComponent("y.npy"))
+            try NPYArray(int32: w.subjects, shape: [w.count]).write(to: tmp.appendingPathComponent("subjects.npy"))
+            try JSONEncoder().encode(Meta(name: w.name, channels: w.channels, classes: w.classes, notes: w.notes))
+                .write(to: tmp.appendingPathComponent("meta.json"))
+        }
     }
 
     public static func load(_ directory: URL) throws -> RawWindows {

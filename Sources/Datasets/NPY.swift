@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A NumPy `.npy` array (format versions 1–3, C order, little-endian): the input and output files
 /// of `micronas run` and the arrays of NPY datasets.
@@ -138,11 +139,7 @@ public struct NPYArray: Equatable, Sendable {
 
     /// Writes atomically (temporary file, then rename).
     public func write(to url: URL) throws {
-        try Data(encoded()).write(to: url, options: .atomic)
+        try AtomicWrite.file(Data(encoded()), to: url)
     }
 }
 
-public struct NPYError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}

@@ -1,14 +1,5 @@
 import Foundation
 
-/// A dataset file that cannot be used: names the file, the line (when there is one) and the cause.
-public struct DatasetError: Error, CustomStringConvertible, Equatable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-    public init(file: String, line: Int? = nil, _ cause: String) {
-        description = line.map { "\(file):\($0): \(cause)" } ?? "\(file): \(cause)"
-    }
-}
-
 /// Reading numeric text tables (whitespace- or comma-separated) with errors that name file and line.
 enum TextTable {
     static func contents(_ url: URL) throws -> [UInt8] {

@@ -1,5 +1,5 @@
 import Foundation
-import SplitMix
+import Support
 
 /// Fixed-length windows of multichannel time series with a class and a subject each, split into
 /// train / validation / test, z-scored per channel with training statistics.

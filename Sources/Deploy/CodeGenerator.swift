@@ -45,8 +45,15 @@ public struct CodeGenerator {
 
     /// Writes the folder: micronas_model.{h,c}, kernels/, Makefile, README.md. `kernelsDirectory`
     /// is the repository's kernels/src; `boards` gives the Makefile's per-board flags.
-    /// `source` / `header`: this generator's `source()` / `header()` when the caller already has them.
-    public func write(to directory: URL, kernelsDirectory: URL, boards: [Board], source: String? = nil, header: String? = nil) throws {
+    public func write(to directory: URL, kernelsDirectory: URL, boards: [Board]) throws {
+        try writeSources(to: directory, kernelsDirectory: kernelsDirectory)
+        try Data(makefile(boards: boards).utf8).write(to: directory.appendingPathComponent("Makefile"))
+        try Data(readme().utf8).write(to: directory.appendingPathComponent("README.md"))
+    }
+
+    /// Writes what a build needs: micronas_model.{h,c} and the kernel sources and headers under
+    /// kernels/. `source` / `header`: this generator's `source()` / `header()` when the caller has them.
+    public func writeSources(to directory: URL, kernelsDirectory: URL, source: String? = nil, header: String? = nil) throws {
         let fm = FileManager.default
         let kernels = directory.appendingPathComponent("kernels")
         try fm.createDirectory(at: kernels, withIntermediateDirectories: true)
@@ -56,10 +63,8 @@ public struct CodeGenerator {
             try? fm.removeItem(at: target)
             try fm.copyItem(at: kernelsDirectory.appendingPathComponent(name), to: target)
         }
-        try (header ?? self.header()).write(to: directory.appendingPathComponent("micronas_model.h"), atomically: true, encoding: .utf8)
-        try (source ?? self.source()).write(to: directory.appendingPathComponent("micronas_model.c"), atomically: true, encoding: .utf8)
-        try makefile(boards: boards).write(to: directory.appendingPathComponent("Makefile"), atomically: true, encoding: .utf8)
-        try readme().write(to: directory.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+        try Data((header ?? self.header()).utf8).write(to: directory.appendingPathComponent("micronas_model.h"))
+        try Data((source ?? self.source()).utf8).write(to: directory.appendingPathComponent("micronas_model.c"))
     }
 
     public func header() -> String {

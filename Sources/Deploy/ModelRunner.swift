@@ -2,6 +2,7 @@ import Emulator
 import Foundation
 import Graph
 import Kernels
+import Support
 import Targets
 
 /// Builds a model's generated C deployment with the runner harness (kernels/harness/model_runner.c)
@@ -14,8 +15,9 @@ public struct ModelRunner {
     public let directory: URL
 
     /// `multipleIO`: accept several inputs and outputs (characterization timing only: input 0 gets the
-    /// sample, the others keep the arena paint; output 0 is returned).
-    public init(_ lowered: LoweredModel, toolchain: KernelToolchain, boards: [Board], multipleIO: Bool = false) throws {
+    /// sample, the others keep the arena paint; output 0 is returned). The generated sources go to a
+    /// content-addressed folder under the toolchain's cache (`models/<hash>`), written atomically.
+    public init(_ lowered: LoweredModel, toolchain: KernelToolchain, multipleIO: Bool = false) throws {
         guard multipleIO || (lowered.inputs.count == 1 && lowered.outputs.count == 1) else {
             throw DeployError("micronas runs models with one input and one output; this one has \(lowered.inputs.count) and \(lowered.outputs.count)")
         }
@@ -24,13 +26,9 @@ public struct ModelRunner {
         let source = generator.source(), header = generator.header()
         var hash = FNV1a()
         hash.add(source); hash.add(header)
-        directory = toolchain.cacheDirectory.appendingPathComponent("models/\(String(hash.value, radix: 16))")
-        if !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Makefile").path) {
-            // Written to a temporary folder and renamed, so an interrupted export never leaves half a folder.
-            let temporary = toolchain.cacheDirectory.appendingPathComponent("models/.tmp-\(getpid())-\(UUID().uuidString)")
-            try generator.write(to: temporary, kernelsDirectory: toolchain.kernelsDirectory, boards: boards, source: source, header: header)
-            try? FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if rename(temporary.path, directory.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
+        directory = toolchain.cacheDirectory.appendingPathComponent("models/\(hash.hex)")
+        try AtomicWrite.cachedFolder(at: directory) { folder in
+            try generator.writeSources(to: folder, kernelsDirectory: toolchain.kernelsDirectory, source: source, header: header)
         }
     }
 
@@ -44,9 +42,10 @@ public struct ModelRunner {
                 .filter { $0.pathExtension == "h" }.sorted { $0.path < $1.path }
     }
 
-    public func firmware(board: Board) throws -> URL {
+    /// The runner firmware for `board` (`sizing`: with enlarged regions, see `KernelToolchain.firmware`).
+    public func firmware(board: Board, sizing: Bool = false) throws -> URL {
         try toolchain.firmware(name: "model", sources: sources, includes: [directory, directory.appendingPathComponent("kernels")],
-                               headers: headers, board: board, defines: ["MICRONAS_PROFILE"])
+                               headers: headers, board: board, defines: ["MICRONAS_PROFILE"], sizing: sizing)
     }
 
     public func hostProgram() throws -> URL {
@@ -111,7 +110,13 @@ public struct ModelRunner {
     /// `recordEvents`: also return each op's event vector (`Result.opEvents`).
     public func runEmulated(board: Board, samples: [[UInt8]], warm: Bool = true, maxInstructions: UInt64 = 50_000_000_000,
                             recordEvents: Bool = false) throws -> Result {
-        let image = try ELFImage(path: try firmware(board: board).path)
+        try runEmulated(board: board, image: try ELFImage(path: try firmware(board: board).path), samples: samples, warm: warm,
+                        maxInstructions: maxInstructions, recordEvents: recordEvents)
+    }
+
+    /// The same with the firmware already loaded (`firmware(board:)`'s image).
+    public func runEmulated(board: Board, image: ELFImage, samples: [[UInt8]], warm: Bool = true, maxInstructions: UInt64 = 50_000_000_000,
+                            recordEvents: Bool = false) throws -> Result {
         var options = RunOptions(maxInstructions: maxInstructions, stdin: try stream(samples, warm: warm))
         options.recordCounterEvents = recordEvents
         let run = try Machine(board: board, image: image).runToSuccess(options)
@@ -138,7 +143,7 @@ public struct ModelRunner {
     }
 
     public func runHost(samples: [[UInt8]]) throws -> Result {
-        let r = try KernelToolchain.runProgram(try hostProgram(), stdin: try stream(samples, warm: false))
+        let r = try Subprocess.run(try hostProgram().path, [], stdin: try stream(samples, warm: false))
         guard r.status == 0 else { throw DeployError("host model runner exited \(r.status): \(r.output)") }
         return try decode(r.stdout, samples: samples.count)
     }
@@ -151,7 +156,3 @@ public struct ModelRunner {
     }
 }
 
-public struct DeployError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}

@@ -2,6 +2,7 @@ import Foundation
 import Graph
 import Kernels
 import Quant
+import Support
 
 /// An int8 model for any graph with random weights and plausible scales — what characterization
 /// and its validation build when only the architecture matters (latency and memory do not depend
@@ -10,7 +11,7 @@ import Quant
 public enum RandomQuantization {
     public static func model(for graph: Graph, seed: UInt64) throws -> QuantizedModel {
         let shapes = try graph.inferShapes()
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         var values: [String: ValueQuantization] = [:]
         var weights: [String: NodeWeights] = [:]
         for input in graph.inputs { values[input.name] = ValueQuantization(scale: 0.05, zeroPoint: 0) }

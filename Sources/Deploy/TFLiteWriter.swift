@@ -1,12 +1,6 @@
 import Graph
 import Quant
 
-/// A `.tflite` that cannot be written or read: names the file, tensor or operator and the cause.
-public struct TFLiteError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// Writes a `QuantizedModel` as a TFLite FlatBuffer (schema v3, identifier TFL3).
 ///
 /// Conventions (those of the TensorFlow Lite converter): buffer 0 is the empty sentinel and every

@@ -111,8 +111,3 @@ public struct Node: Codable, Sendable, Equatable {
     public var hasBias: Bool { bias ?? true }
 }
 
-/// A graph that cannot be built: names the node (or input), the field, and the cause.
-public struct GraphError: Error, CustomStringConvertible, Equatable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}

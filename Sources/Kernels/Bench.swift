@@ -1,5 +1,6 @@
 import Foundation
 import Quant
+import Support
 
 /// The fixed shape set of `micronas kernels bench`: what the MicroNAS search space runs on a
 /// 128×9 (UCI-HAR) window, plus the other operators once. Data are seeded random, so every run times
@@ -24,7 +25,7 @@ public enum KernelBench {
 
     /// The documented shape set (see kernels/README.md, "Benchmark shapes").
     public static func standardSet(seed: UInt64 = 1) throws -> [Entry] {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         var entries: [Entry] = []
         func int8s(_ n: Int) -> [Int8] { (0..<n).map { _ in Int8.random(in: -128...127, using: &g) } }
         func conv(_ name: String, _ group: String, input s: Shape4, cout: Int, kh: Int, kw: Int,

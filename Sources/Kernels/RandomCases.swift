@@ -1,15 +1,12 @@
 import Foundation
 import Quant
-import SplitMix
-
-/// The project's seeded generator, so every verification run can be replayed.
-public typealias SeededGenerator = SplitMix64
+import Support
 
 extension KernelCase {
     /// A random, valid call of `op`, small enough for the verification firmware's 72 KB arena.
     /// Data and parameters reach the edges on purpose: int8 extremes, zero points across the range,
     /// multipliers from tiny to > 1 (positive shifts), every activation, SAME and VALID, strides 1–3.
-    public static func random(_ op: Op, using g: inout SeededGenerator) throws -> KernelCase {
+    public static func random(_ op: Op, using g: inout SplitMix64) throws -> KernelCase {
         func int8s(_ n: Int, symmetric: Bool = false) -> [Int8] {
             (0..<n).map { _ in
                 switch Int.random(in: 0..<16, using: &g) {
@@ -94,24 +91,6 @@ extension KernelCase {
         case .dequantize:
             let n = Int.random(in: 1...300, using: &g)
             return .dequantize(DequantizeCase(input: int8s(n), scale: scale(1e-4, 10), zeroPoint: zeroPoint()))
-        }
-    }
-}
-
-public enum KernelError: Error, CustomStringConvertible {
-    case malformedOutput(String)
-    case toolchain(command: String, status: Int32, output: String)
-    case missingTool(String)
-    case executorFailed(executor: String, message: String)
-    case invalidCase(op: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .malformedOutput(let m): return "verification firmware output is malformed: \(m)"
-        case .toolchain(let c, let s, let o): return "\(c) failed with status \(s): \(o.split(separator: "\n").prefix(3).joined(separator: " | "))"
-        case .missingTool(let t): return "\(t) not found on PATH (run `make setup`)"
-        case .executorFailed(let e, let m): return "\(e): \(m)"
-        case .invalidCase(let op, let r): return "invalid \(op) call: \(r)"
         }
     }
 }

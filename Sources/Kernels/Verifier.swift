@@ -1,4 +1,5 @@
 import Emulator
+import Support
 import Targets
 
 /// Runs kernel cases through several executors and compares each output with the Swift reference.
@@ -97,7 +98,7 @@ public enum KernelVerifier {
     public static func hostExecutor(_ toolchain: KernelToolchain) throws -> Executor {
         let binary = try toolchain.hostProgram()
         return Executor(name: "host") { input in
-            let r = try runTool(binary.path, [], stdin: input)
+            let r = try Subprocess.run(binary.path, [], stdin: input)
             guard r.status == 0 else { throw KernelError.executorFailed(executor: "host", message: "exit \(r.status): \(r.output)") }
             return r.stdout
         }

@@ -214,12 +214,6 @@ extension ReferenceOps {
     }
 }
 
-/// A quantization parameter that TFLite's int8 arithmetic cannot use.
-public struct QuantError: Error, CustomStringConvertible, Equatable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// Checks shared by every constructor that takes real scales.
 enum QuantCheck {
     static func scale(_ s: Float, _ name: String) throws {

@@ -65,11 +65,6 @@ public struct SearchSpace: Codable, Sendable, Equatable {
     public var sfFilterChoices: [Int] { Array(stride(from: sfGranularity, through: sfMaxFilters, by: sfGranularity)) }
 }
 
-public struct SearchSpaceError: Error, CustomStringConvertible, Equatable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// One point of the space: a choice for every decision group.
 public struct Architecture: Codable, Sendable, Equatable, Hashable {
     public struct TimeReduce: Codable, Sendable, Equatable, Hashable {

@@ -78,9 +78,18 @@ public struct Board: Sendable, Equatable {
     public var memoryCosts: [Event: Sourced<Double>]
     /// arm-none-eabi-gcc flags selecting this core (`-mcpu`, `-mthumb`, FPU/ABI).
     public var compilerFlags: [String]
-    /// Where the board file was read from.
+    /// Where the board file was read from (for an overlay: the overlay's file).
     public var file: String
     public var notes: String
+    /// The board this one is an overlay of (`"base"` in its file), if any.
+    public var base: String? = nil
+    /// RAM a firmware keeps beside its static data (.data, .bss, the arena): the stack the runner
+    /// paints and newlib's heap (stdio buffers). Deploy checks arena + static data + this against
+    /// the firmware's RAM region.
+    public var runtimeReserve: Sourced<UInt64> = Board.defaultRuntimeReserve
+
+    public static let defaultRuntimeReserve = Sourced<UInt64>(
+        12 * 1024, source: "micronas default: kernels/harness/model_runner.c paints 8 KB of stack for the invokes; newlib's heap (stdio buffers, about 2 KB) and start-up frames take the rest")
 
     /// The cost vector: core costs for instruction classes, board costs for the memory system.
     public var costVector: EventVector {
@@ -102,13 +111,20 @@ public struct Board: Sendable, Equatable {
         memories.first { $0.contains(address) }
     }
 
-    /// Default initial SP for images without a vector table: the top of the RAM region (sram or tcm)
-    /// holding 0x2000_0000, the base of the Armv7-M/Armv8-M "SRAM" address region, else of the first
-    /// RAM region in the file.
-    public var defaultStackTop: UInt64 {
+    /// The RAM region firmware is linked into (data, bss, heap, stack): the sram or tcm region
+    /// holding 0x2000_0000, the base of the Armv7-M/Armv8-M "SRAM" address region, else the first
+    /// RAM region in the file. (A board file always has one: the catalog checks.)
+    public var firmwareRAM: MemoryRegion {
         let ram = memories.filter { $0.kind == .sram || $0.kind == .tcm }
-        return (ram.first { $0.contains(0x2000_0000) } ?? ram.first).map { $0.end } ?? 0
+        return ram.first { $0.contains(0x2000_0000) } ?? ram[0]
     }
+
+    /// The region firmware's code, constants and vector table go to: the one holding the boot
+    /// address (the catalog checks there is one, of kind flash or tcm).
+    public var firmwareFlash: MemoryRegion { region(containing: bootAddress.value)! }
+
+    /// Default initial SP for images without a vector table: the top of `firmwareRAM`.
+    public var defaultStackTop: UInt64 { firmwareRAM.end }
 
     public var sramBytes: UInt64 { memories.filter { $0.kind == .sram || $0.kind == .tcm }.reduce(0) { $0 + $1.size } }
     public var flashBytes: UInt64 { memories.filter { $0.kind == .flash }.reduce(0) { $0 + $1.size } }

@@ -33,7 +33,7 @@ public enum BLASThreads {
     nonisolated(unsafe) static var current = -1
 
     /// Puts OpenBLAS on one thread before worker threads call it (so they never change the setting).
-    static func useOneThread() {
+    public static func useOneThread() {
         openblas_set_num_threads(1)
         current = 1
     }

@@ -3,6 +3,7 @@ import Foundation
 import Graph
 import Kernels
 import SearchSpace
+import Support
 import Targets
 import TestSupport
 import XCTest
@@ -29,7 +30,7 @@ final class CharacterizationTests: XCTestCase {
         XCTAssertEqual(try c.fill(&reloaded, store: TableStore(url: url)).emulated, 0, "a complete table runs nothing")
         XCTAssertTrue(reloaded.entries.values.allSatisfy { $0.cycles > 0 })
         // Prediction covers every sampled architecture.
-        var g = SeededGenerator(seed: 2)
+        var g = SplitMix64(seed: 2)
         for _ in 0..<20 { XCTAssertGreaterThan(try Characterizer.predictCycles(try space.graph(for: space.sample(using: &g)), table: reloaded), 0) }
         var missing = reloaded
         missing.entries.removeValue(forKey: missing.entries.keys.sorted()[0])
@@ -185,8 +186,8 @@ final class CharacterizationTests: XCTestCase {
         try c.fill(&table, store: nil)
         let r = try c.validate(table: table, count: 6, seed: 3)
         XCTAssertEqual(r.architectures.count, 6)
-        XCTAssertEqual(r.memory.maxAbsPct, 0, "the runner's arena high-water mark is the planned arena")
-        XCTAssertLessThan(r.latency.maxAbsPct, 3, "the issue's bound for latency")
+        XCTAssertEqual(r.memory.maxAbsolutePercentError, 0, "the runner's arena high-water mark is the planned arena")
+        XCTAssertLessThan(r.latency.maxAbsolutePercentError, 3, "the issue's bound for latency")
     }
 
     /// kill -9 in the middle of `micronas characterize` leaves a readable table with every finished

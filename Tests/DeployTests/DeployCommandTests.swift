@@ -4,6 +4,7 @@ import Foundation
 import Graph
 import Kernels
 import Quant
+import Support
 import TestSupport
 import XCTest
 
@@ -28,7 +29,7 @@ final class DeployCommandTests: XCTestCase {
         let dir = try Fixtures.temporaryDirectory()
         let model = fixtures.appendingPathComponent("residual_int8.tflite").path
         let lowered = try LoweredModel(try TFLiteReader.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))))
-        var g = SeededGenerator(seed: 3)
+        var g = SplitMix64(seed: 3)
         let per = lowered.byteSize(lowered.inputs[0])
         let input = NPYArray(dtype: .int8, shape: [5] + lowered.shapes[lowered.inputs[0]]!, data: (0..<(5 * per)).map { _ in UInt8.random(in: 0...255, using: &g) })
         try input.write(to: dir.appendingPathComponent("in.npy"))
@@ -92,7 +93,7 @@ final class DeployCommandTests: XCTestCase {
         try Fixtures.run("cc", ["-I", c.path, c.appendingPathComponent("app.c").path, c.appendingPathComponent("build/host/libmicronas_model.a").path,
                                 "-lm", "-o", c.appendingPathComponent("app").path])
         let input = [UInt8]((0..<lowered.byteSize(lowered.inputs[0])).map { UInt8(truncatingIfNeeded: $0 &* 37) })
-        let got = try KernelToolchain.runProgram(c.appendingPathComponent("app"), stdin: input)
+        let got = try Subprocess.run(c.appendingPathComponent("app").path, [], stdin: input)
         XCTAssertEqual(got.status, 0)
         XCTAssertEqual(got.stdout, try ReferenceInterpreter.run(lowered, inputs: [input])[0])
     }
@@ -170,5 +171,30 @@ final class DeployCommandTests: XCTestCase {
         try JSONEncoder().encode(wide).write(to: widePath)
         XCTAssertEqual(try failure(["profile", "--target", "cortex-m4", widePath.path]),
                        "error: \(widePath.path) does not fit nucleo-f446re's flash: the weights alone need 655360 bytes, the board has 524288 (over by 131072 bytes)")
+        // The arena + the reserve fit, but with the firmware's own static data they do not: found
+        // in the built image (T = 400: arena 115,264 B + newlib and runner data + 12 KB > 128 KB).
+        func conv(_ t: Int) throws -> String {
+            var m = big
+            m.graph.inputs[0].shape = [t, 9, 16]
+            let path = dir.appendingPathComponent("conv\(t).json")
+            try JSONEncoder().encode(m).write(to: path)
+            return path.path
+        }
+        let tight = try conv(400)
+        let statics = try failure(["profile", "--target", "cortex-m4", tight])
+        XCTAssertTrue(statics.hasPrefix("error: \(tight) does not fit nucleo-f446re's RAM: the firmware's static data (arena included) needs "), statics)
+        XCTAssertTrue(statics.contains(" + 12288 for the runtime, the board has 131072 in 'sram' (over by "), statics)
+        // With a 1 KB reserve (an overlay) the arena passes the first check but the link overflows:
+        // the sizing link says by how much.
+        let overlay = dir.appendingPathComponent("layer/boards")
+        try FileManager.default.createDirectory(at: overlay, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: ["name": "f446-small-reserve", "base": "nucleo-f446re",
+                                                    "runtime_reserve": ["value": 1024, "source": "test"]])
+            .write(to: overlay.appendingPathComponent("f446-small-reserve.json"))
+        let overflow = try failure(["profile", "--targets-dir", dir.appendingPathComponent("layer").path, "--target", "f446-small-reserve", try conv(440)])
+        let figures = overflow.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "(),"))) }
+        XCTAssertTrue(overflow.contains("does not fit f446-small-reserve's RAM: the firmware's static data (arena included) needs "), overflow)
+        XCTAssertEqual(figures.count, 4, overflow)
+        if figures.count == 4 { XCTAssertEqual(figures[0] + figures[1] - figures[2], figures[3], "over by = needed + reserve − RAM: \(overflow)") }
     }
 }

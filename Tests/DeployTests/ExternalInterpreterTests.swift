@@ -31,7 +31,7 @@ final class ExternalInterpreterTests: XCTestCase {
             let samples = (0..<3).map { Array(input.data[($0 * per)..<(($0 + 1) * per)]) }
             let reference = try ExternalInterpreters.reference(lowered, input: input)
             let external = try ExternalInterpreters.run(model: try TFLiteWriter.encode(model), input: input)
-            let runner = try ModelRunner(lowered, toolchain: toolchain, boards: boards)
+            let runner = try ModelRunner(lowered, toolchain: toolchain)
             let board = boards[Int(seed) % boards.count]
             let emulated = try runner.runEmulated(board: board, samples: samples).outputs.flatMap { $0 }
             let host = try runner.runHost(samples: samples).outputs.flatMap { $0 }
@@ -94,7 +94,7 @@ final class ExternalInterpreterTests: XCTestCase {
             let board = catalog.boards[index % catalog.boards.count]
             let per = lowered.byteSize(lowered.inputs[0])
             let samples = (0..<input.shape[0]).map { Array(input.data[($0 * per)..<(($0 + 1) * per)]) }
-            let emulated = try ModelRunner(lowered, toolchain: toolchain, boards: catalog.boards).runEmulated(board: board, samples: samples)
+            let emulated = try ModelRunner(lowered, toolchain: toolchain).runEmulated(board: board, samples: samples)
             XCTAssertEqual(emulated.outputs.flatMap { $0 }, external.litert.data, "\(name) on \(board.name) vs LiteRT")
         }
     }

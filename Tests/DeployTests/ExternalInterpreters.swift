@@ -1,7 +1,8 @@
-import Deploy
 import Datasets
+import Deploy
 import Foundation
 import Kernels
+import Support
 import TestSupport
 
 /// Runs `scripts/reference_interpreters.py` (LiteRT BUILTIN_REF and TFLM's Python runtime from the
@@ -30,7 +31,7 @@ enum ExternalInterpreters {
 
     /// `samples` random inputs for the model's first input (int8 bytes, or floats in [−3, 3]).
     static func randomInput(_ lowered: LoweredModel, samples: Int, seed: UInt64) -> NPYArray {
-        var g = SeededGenerator(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B)
+        var g = SplitMix64(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B)
         let name = lowered.inputs[0]
         let isFloat = lowered.model.values[name]!.type.isFloat
         let count = samples * lowered.shapes[name]!.reduce(1, *)

@@ -21,7 +21,7 @@ final class GeneratedCodeTests: XCTestCase {
             let per = lowered.byteSize(lowered.inputs[0])
             let samples = (0..<2).map { Array(input.data[($0 * per)..<(($0 + 1) * per)]) }
             let reference = try ExternalInterpreters.reference(lowered, input: input)
-            let runner = try ModelRunner(lowered, toolchain: toolchain, boards: boards)
+            let runner = try ModelRunner(lowered, toolchain: toolchain)
             let host = try runner.runHost(samples: samples)
             if host.outputs.flatMap({ $0 }) != reference { failures.append("seed \(seed) host") }
             XCTAssertLessThanOrEqual(host.arenaHighWater, runner.generator.plan.arenaBytes)

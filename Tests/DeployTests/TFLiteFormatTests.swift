@@ -2,6 +2,7 @@
 import Foundation
 import Graph
 import Kernels
+import Support
 import TestSupport
 import XCTest
 
@@ -51,7 +52,7 @@ final class TFLiteFormatTests: XCTestCase {
     /// Random byte corruption either decodes to a valid model or throws — never traps.
     func testCorruptedFilesNeverTrap() throws {
         let bytes = try TFLiteWriter.encode(try RandomModel.generate(seed: 11))
-        var g = SeededGenerator(seed: 5)
+        var g = SplitMix64(seed: 5)
         var decoded = 0
         for _ in 0..<3000 {
             var b = bytes

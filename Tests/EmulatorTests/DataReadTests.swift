@@ -125,7 +125,7 @@ final class DataReadTests: XCTestCase {
         let source = try String(contentsOf: Fixtures.root.appendingPathComponent("bench/emulator/dotloop.c"), encoding: .utf8)
         for name in ["nucleo-f446re", "nucleo-l552ze-q", "portenta-h7"] {
             let board = try Fixtures.board(name)
-            let elf = try Fixtures.buildWithHarness(source, board: name, extraFlags: "-O2 -DREPEAT=2")
+            let elf = try Fixtures.buildWithHarness(source, board: name, optimization: "-O2", defines: ["REPEAT=2"])
             var reference = RunOptions(maxInstructions: 50_000_000)
             reference.dataReadsByMemoryHooks = true
             let hooked = try Machine(board: board, image: try ELFImage(path: elf)).run(reference)
@@ -189,7 +189,7 @@ final class DataReadTests: XCTestCase {
         for name in ["nucleo-f446re", "nucleo-l552ze-q", "portenta-h7"] {
             let board = try Fixtures.board(name)
             for flags in ["-O1", "-O2", "-O3"] {
-                let elf = try Fixtures.buildWithHarness(source, board: name, extraFlags: flags)
+                let elf = try Fixtures.buildWithHarness(source, board: name, optimization: flags)
                 var full = RunOptions(maxInstructions: 50_000_000)
                 full.pricingShortcuts = false
                 let reference = try Machine(board: board, image: try ELFImage(path: elf)).runToSuccess(full)

@@ -1,5 +1,6 @@
 import Kernels
 import Quant
+import Support
 import TestSupport
 import XCTest
 
@@ -7,7 +8,7 @@ import XCTest
 /// for each board with arm-none-eabi-gcc, run natively and on the emulated boards.
 final class KernelVerificationTests: XCTestCase {
     private func cases(seed: UInt64, perOp: Int) throws -> [KernelCase] {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         return try KernelCase.Op.allCases.flatMap { op in try (0..<perOp).map { _ in try KernelCase.random(op, using: &g) } }
     }
 

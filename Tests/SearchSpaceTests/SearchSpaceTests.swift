@@ -3,8 +3,9 @@ import Deploy
 import Foundation
 import Graph
 import SearchSpace
-import SplitMix
+import Support
 import Tensor
+import Training
 import TestSupport
 import XCTest
 

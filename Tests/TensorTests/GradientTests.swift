@@ -1,42 +1,19 @@
 import Foundation
-import Graph
+import Support
 import Tensor
-import Datasets
+import TestSupport
 import XCTest
 
 /// Every op's backward against central finite differences of its forward (in Double, on the float
 /// tensor's values), and a whole small network.
 final class GradientTests: XCTestCase {
-    var g = SplitMixGenerator(seed: 42)
+    var gradients = GradientCheck(seed: 42)
 
-    func random(_ shape: [Int], scale: Float = 1) -> Tensor {
-        Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -scale...scale, using: &g) }, requiresGrad: true)
-    }
+    func random(_ shape: [Int], scale: Float = 1) -> Tensor { gradients.random(shape, scale: scale) }
 
-    /// Checks ∂L/∂input for L = Σ w ⊙ f(inputs) with fixed random w, at `samples` random coordinates.
     func check(_ inputs: [Tensor], samples: Int = 12, eps: Float = 1e-2, tolerance: Double = 2e-2,
                file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor) {
-        let out = f(inputs)
-        let weights = Tensor(shape: out.shape, data: (0..<out.count).map { _ in Float.random(in: -1...1, using: &g) })
-        func loss() -> Double {
-            let o = Tensor.withoutGradients { f(inputs) }
-            return zip(o.data, weights.data).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-        }
-        for t in inputs { t.grad = nil }
-        (f(inputs) * weights).sum().backward()
-        for (k, t) in inputs.enumerated() where t.requiresGrad {
-            let analytic = t.grad ?? [Float](repeating: 0, count: t.count)
-            for _ in 0..<min(samples, t.count) {
-                let i = Int.random(in: 0..<t.count, using: &g)
-                let saved = t.data[i]
-                t.data[i] = saved + eps; let plus = loss()
-                t.data[i] = saved - eps; let minus = loss()
-                t.data[i] = saved
-                let numeric = (plus - minus) / Double(2 * eps)
-                let scale = max(1, abs(numeric))
-                XCTAssertEqual(Double(analytic[i]), numeric, accuracy: tolerance * scale, "input \(k)[\(i)]", file: file, line: line)
-            }
-        }
+        gradients.check(inputs, samples: samples, eps: eps, tolerance: tolerance, file: file, line: line, f)
     }
 
     func testElementwise() {
@@ -58,7 +35,7 @@ final class GradientTests: XCTestCase {
     func testFusedConvReLUEqualsComposition() {
         let x = random([2, 9, 4, 3]), w = random([3, 1, 3, 5]), b = random([5])
         let fused = x.conv2d(w, bias: b, stride: (2, 1), same: true, relu: true)
-        let weights = Tensor(shape: fused.shape, data: (0..<fused.count).map { _ in Float.random(in: -1...1, using: &g) })
+        let weights = Tensor(shape: fused.shape, data: (0..<fused.count).map { _ in Float.random(in: -1...1, using: &gradients.generator) })
         (fused * weights).sum().backward()
         let grads = [x, w, b].map { $0.grad! }
         for t in [x, w, b] { t.grad = nil }
@@ -71,7 +48,7 @@ final class GradientTests: XCTestCase {
 
     /// The expectation primitives the hardware-aware search prices architectures with.
     func testExpectations() {
-        let table = (0..<(3 * 4 * 2)).map { _ in Float.random(in: -2...2, using: &g) }
+        let table = (0..<(3 * 4 * 2)).map { _ in Float.random(in: -2...2, using: &gradients.generator) }
         check([random([3]), random([4]), random([2])]) { Tensor.multilinear(table, $0) }
         // Against the plain sum it stands for (an independent evaluation).
         let f = [random([3]), random([4]), random([2])]
@@ -92,8 +69,8 @@ final class GradientTests: XCTestCase {
         check([random([5, 4], scale: 3)]) { $0[0].crossEntropy(labels: [0, 3, 1, 2, 3]) }
         check([random([5, 4])]) { $0[0].logSoftmax().nll(labels: [1, 1, 0, 3, 2]) }
         // Gumbel-softmax with the same noise in every evaluation: a fixed-seed generator per call.
-        check([random([3, 5])]) { t in var r = SplitMixGenerator(seed: 9); return t[0].gumbelSoftmax(temperature: 0.7, using: &r) }
-        check([random([4, 8])]) { t in var r = SplitMixGenerator(seed: 3); return t[0].dropout(rate: 0.4, using: &r) }
+        check([random([3, 5])]) { t in var r = SplitMix64(seed: 9); return t[0].gumbelSoftmax(temperature: 0.7, using: &r) }
+        check([random([4, 8])]) { t in var r = SplitMix64(seed: 3); return t[0].dropout(rate: 0.4, using: &r) }
     }
 
     func testConvolutionEveryGeometry() {
@@ -132,26 +109,6 @@ final class GradientTests: XCTestCase {
         check([random([2, 2, 3, 1]), random([6, 5])]) { $0[0].dense($0[1]) }
     }
 
-    /// The reference-network shape (smaller): convs with stride, a (1×S) conv, 1×1 to classes, GAP,
-    /// cross-entropy — every parameter's gradient against finite differences.
-    func testWholeNetwork() throws {
-        let graph = Graph(inputs: [.init(name: "x", shape: [16, 3, 1])], nodes: [
-            Node(name: "c1", op: .conv2d, inputs: ["x"], filters: 4, kernel: [3, 1], stride: [2, 1], activation: .relu),
-            Node(name: "c2", op: .conv2d, inputs: ["c1"], filters: 4, kernel: [3, 1], activation: .relu),
-            Node(name: "sum", op: .add, inputs: ["c1", "c2"]),
-            Node(name: "sf", op: .conv2d, inputs: ["sum"], filters: 5, kernel: [1, 3], padding: .valid, activation: .relu),
-            Node(name: "out", op: .conv2d, inputs: ["sf"], filters: 3, kernel: [1, 1]),
-            Node(name: "gap", op: .mean, inputs: ["out"]),
-            Node(name: "p", op: .softmax, inputs: ["gap"]),
-        ], outputs: ["p"])
-        let net = try GraphNetwork(graph, seed: 7)
-        let x = random([4, 16, 3, 1])
-        x.data = x.data.map { $0 * 2 }
-        check(net.parameters, samples: 6, eps: 5e-3, tolerance: 3e-2) { _ in
-            net.forward(x, logits: true).crossEntropy(labels: [0, 2, 1, 2])
-        }
-    }
-
     func testOptimizersAndSchedule() {
         // Adam's first step moves each parameter by lr in the gradient's sign direction (m̂/√v̂ = ±1).
         let p = Tensor(shape: [3], data: [1, -2, 0.5], requiresGrad: true)
@@ -171,29 +128,5 @@ final class GradientTests: XCTestCase {
         r.grad = [3, 4]
         XCTAssertEqual(clipGradientNorm([r], maxNorm: 1), 5)
         XCTAssertEqual(r.grad!, [0.6, 0.8])
-    }
-}
-
-extension GradientTests {
-    /// Splitting a batch over worker threads gives the gradients of the whole batch's mean loss.
-    func testBatchSplitMatchesOneThread() throws {
-        let graph = Graph(inputs: [.init(name: "x", shape: [16, 3, 1])], nodes: [
-            Node(name: "c1", op: .conv2d, inputs: ["x"], filters: 4, kernel: [3, 1], stride: [2, 1], activation: .relu),
-            Node(name: "out", op: .conv2d, inputs: ["c1"], filters: 3, kernel: [1, 3], padding: .valid),
-            Node(name: "gap", op: .mean, inputs: ["out"]),
-        ], outputs: ["gap"])
-        let net = try GraphNetwork(graph, seed: 5)
-        let x = random([7, 16, 3, 1])
-        let labels = [0, 1, 2, 2, 1, 0, 1]
-        for p in net.parameters { p.grad = nil }
-        let whole = net.forward(x, logits: true).crossEntropy(labels: labels)
-        whole.backward()
-        let expected = net.parameters.map { $0.grad! }
-        var step = ParallelStep(network: net, workers: 3)
-        let loss = step.lossAndGradients(x, labels: labels, classes: 3, seed: 1)
-        XCTAssertEqual(loss, whole.data[0], accuracy: 1e-5)
-        for (p, e) in zip(net.parameters, expected) {
-            for (a, b) in zip(p.grad!, e) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
-        }
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import Kernels
+import Support
 import Targets
 
 /// Paths and builders shared by the test targets.
@@ -8,6 +10,10 @@ public enum Fixtures {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     public static var targetsDirectory: URL { root.appendingPathComponent("targets") }
+
+    /// A cache the tests share across runs (downloads): `tests/` under micronas's cache folder,
+    /// never the checkout.
+    public static var testCache: URL { CacheDirectory.root().appendingPathComponent("tests") }
 
     public static func catalog() throws -> BoardCatalog { try BoardCatalog(directory: targetsDirectory) }
 
@@ -96,15 +102,14 @@ public enum Fixtures {
         return elf.path
     }
 
-    /// Builds a C program with the board's harness (startup, linker script, rdimon semihosting).
-    public static func buildWithHarness(_ cSource: String, board: String, extraFlags: String = "") throws -> String {
+    /// Builds a C program with the board's harness (start-up code, the linker script generated from
+    /// the board file, rdimon semihosting), as `micronas build` does.
+    public static func buildWithHarness(_ cSource: String, board: String, optimization: String = "-O2", defines: [String] = []) throws -> String {
         let dir = try temporaryDirectory()
         let src = dir.appendingPathComponent("program.c")
-        let elf = dir.appendingPathComponent("program.elf")
         try cSource.write(to: src, atomically: true, encoding: .utf8)
-        var args = ["-s", "-C", root.appendingPathComponent("kernels/harness").path, "BOARD=\(board)", "SRC=\(src.path)", "OUT=\(elf.path)"]
-        if !extraFlags.isEmpty { args.append("CFLAGS=\(extraFlags)") }
-        try run("make", args)
-        return elf.path
+        var toolchain = KernelToolchain(root: root)
+        toolchain.optimization = optimization
+        return try toolchain.firmware(name: "program", sources: [src], includes: [], headers: [], board: try Self.board(board), defines: defines).path
     }
 }

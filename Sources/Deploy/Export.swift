@@ -1,0 +1,32 @@
+import Foundation
+import Graph
+import Kernels
+import Support
+import Targets
+
+/// `model.tflite` plus a self-contained C deployment folder (`c/`: micronas_model.{h,c}, the kernel
+/// sources it calls, a Makefile for the host and the boards, a README), written as one folder that
+/// appears all at once (`AtomicWrite.folder`).
+public enum Export {
+    public struct Summary: Sendable {
+        public var folder: URL
+        public var tfliteBytes: Int
+        public var arenaBytes: Int
+        public var kernelSources: [String]
+        public var ops: Int
+    }
+
+    public static func write(_ model: QuantizedModel, name: String, to folder: URL, replacing: Bool,
+                             toolchain: KernelToolchain, boards: [Board]) throws -> Summary {
+        let lowered: LoweredModel
+        do { lowered = try LoweredModel(model) } catch let e as GraphError { throw DeployError("\(name): \(e)") }
+        let tflite = try TFLiteWriter.encode(model)
+        let generator = CodeGenerator(lowered)
+        try AtomicWrite.folder(at: folder, replacing: replacing) { temporary in
+            try Data(tflite).write(to: temporary.appendingPathComponent("model.tflite"))
+            try generator.write(to: temporary.appendingPathComponent("c"), kernelsDirectory: toolchain.kernelsDirectory, boards: boards)
+        }
+        return Summary(folder: folder, tfliteBytes: tflite.count, arenaBytes: generator.plan.arenaBytes,
+                       kernelSources: generator.kernelSources, ops: lowered.ops.count)
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import Graph
+import Support
+
+/// Model files: a `.tflite` (int8, as the TensorFlow Lite converter or micronas writes it) or a
+/// micronas quantized-model `.json`. Every error names the file.
+public enum ModelFile {
+    public static func read(_ path: String) throws -> QuantizedModel {
+        guard let data = FileManager.default.contents(atPath: path) else { throw DeployError("\(path): cannot read file") }
+        if path.lowercased().hasSuffix(".json") {
+            do { return try JSONDecoder().decode(QuantizedModel.self, from: data) } catch let e as DecodingError {
+                throw DeployError("\(path): not a micronas quantized model: \(e.summary)")
+            }
+        }
+        do { return try TFLiteReader.decode([UInt8](data)) } catch let e as TFLiteError { throw DeployError("\(path): \(e)") }
+    }
+
+    /// The model lowered to kernel calls; errors name the file.
+    public static func lowered(_ path: String) throws -> LoweredModel {
+        let model = try read(path)
+        do { return try LoweredModel(model) } catch let e as GraphError { throw DeployError("\(path): \(e)") }
+    }
+}

@@ -1,0 +1,64 @@
+import Dispatch
+import Foundation
+import Support
+import Tensor
+
+/// One training step's forward and backward split over worker threads by batch: each worker
+/// differentiates its slice of the batch on its own replica of the network (its own parameter
+/// tensors and gradients, BLAS on one thread), then the gradients are summed into the network's in
+/// worker order — so the result depends only on the seed and the worker count. Loss and gradients
+/// are those of the mean over the whole batch.
+public struct ParallelStep {
+    public let network: GraphNetwork
+    public let workers: Int
+    var replicas: [GraphNetwork]
+
+    public init(network: GraphNetwork, workers: Int) {
+        self.network = network
+        self.workers = max(1, workers)
+        replicas = (0..<self.workers).map { _ in network.replica() }
+    }
+
+    /// Mean cross-entropy of `x` (batch-first) against `labels`; leaves ∂loss/∂θ in the network's
+    /// parameters' `grad`. `seed` drives dropout (one generator per worker).
+    public mutating func lossAndGradients(_ x: Tensor, labels: [Int], classes: Int, seed: UInt64) -> Float {
+        let n = x.shape[0]
+        let per = x.count / n
+        let parts = (0..<workers).map { w in (n * w / workers)..<(n * (w + 1) / workers) }.filter { !$0.isEmpty }
+        let master = network.parameters
+        // Copy the current parameter values into every replica.
+        for r in replicas {
+            for (p, q) in zip(master, r.parameters) { q.data = p.data; q.grad = nil }
+        }
+        var losses = [Float](repeating: 0, count: parts.count)
+        let saved = BLASThreads.count
+        if parts.count > 1 { BLASThreads.count = 1; BLASThreads.useOneThread() }
+        defer { BLASThreads.count = saved }
+        // Each worker reads the batch and touches only its own replica.
+        nonisolated(unsafe) let replicas = self.replicas
+        let values = x.data, sampleShape = Array(x.shape.dropFirst())
+        losses.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: parts.count) { w in
+                let range = parts[w]
+                let slice = Tensor(shape: [range.count] + sampleShape, data: Array(values[(range.lowerBound * per)..<(range.upperBound * per)]))
+                var g = SplitMix64(seed: seed &+ UInt64(w) &* 0x9E37_79B9)
+                let logits = withUnsafeMutablePointer(to: &g) { replicas[w].forward(slice, logits: true, dropout: $0) }
+                // Scale so that the summed gradients are those of the whole batch's mean.
+                let loss = logits.reshaped([range.count, classes]).crossEntropy(labels: Array(labels[range]))
+                    .scaled(by: Float(range.count) / Float(n))
+                loss.backward()
+                out[w] = loss.data[0]
+            }
+        }
+        for (k, p) in master.enumerated() {
+            var sum: [Float]? = nil
+            for r in replicas.prefix(parts.count) {
+                guard let g = r.parameters[k].grad else { continue }
+                if sum == nil { sum = g } else { for i in 0..<g.count { sum![i] += g[i] } }
+            }
+            p.grad = sum
+        }
+        return losses.reduce(0, +)
+    }
+}
