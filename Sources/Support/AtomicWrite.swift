@@ -34,8 +34,11 @@ public enum AtomicWrite {
                 try? fm.removeItem(at: temporary)
                 throw SupportError.cannotWrite(path: url.path, reason: reason(error))
             }
-            defer { try? fm.removeItem(at: old) }
-            try publish(temporary, at: url)
+            do { try publish(temporary, at: url) } catch {
+                try? fm.moveItem(at: old, to: url)  // the old folder comes back rather than being lost
+                throw error
+            }
+            try? fm.removeItem(at: old)
         } else {
             try publish(temporary, at: url)
         }
