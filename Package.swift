@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "CharacterizationTests", dependencies: ["Characterization", "SearchSpace", "Deploy", "Kernels", "Emulator", "Targets", "Graph", "Datasets", "Support", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Characterization", "SearchSpace", "Deploy", "Graph", "Tensor", "Support", "TestSupport"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Support", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Quant", "Support", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensor", "Graph", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "Support", "TestSupport"]),
