@@ -47,9 +47,7 @@ public struct Deployment {
 
     /// `multipleIO`: accept several inputs and outputs (characterization timing only; see `ModelRunner`).
     public init(model: QuantizedModel, name: String, board: Board, toolchain: KernelToolchain, multipleIO: Bool = false) throws {
-        let lowered: LoweredModel
-        do { lowered = try LoweredModel(model) } catch let e as GraphError { throw DeployError("\(name): \(e)") }
-        try self.init(lowered: lowered, name: name, board: board, toolchain: toolchain, multipleIO: multipleIO)
+        try self.init(lowered: try ModelFile.lower(model, name: name), name: name, board: board, toolchain: toolchain, multipleIO: multipleIO)
     }
 
     public init(lowered: LoweredModel, name: String, board: Board, toolchain: KernelToolchain, multipleIO: Bool = false) throws {
@@ -59,7 +57,7 @@ public struct Deployment {
         runner = try ModelRunner(lowered, toolchain: toolchain, multipleIO: multipleIO)
         let ram = board.firmwareRAM, flash = board.firmwareFlash
         let reserve = Int(board.runtimeReserve.value)
-        let ramBytes = Int(ram.size), flashBytes = Int(flash.end - board.bootAddress.value)
+        let ramBytes = Int(ram.size), flashBytes = Int(board.firmwareFlashBytes)
         let plan = runner.generator.plan
         if plan.arenaBytes + reserve > ramBytes {
             throw DeployError("\(name) does not fit \(board.name)'s RAM: the arena needs \(plan.arenaBytes) bytes + \(reserve) for the runtime, the board has \(ramBytes) (over by \(plan.arenaBytes + reserve - ramBytes) bytes)")
@@ -87,7 +85,7 @@ public struct Deployment {
     /// The built image's sizes against the board's regions.
     static func check(name: String, board: Board, flash: Int, staticRAM: Int) throws {
         let reserve = Int(board.runtimeReserve.value)
-        let ram = Int(board.firmwareRAM.size), rom = Int(board.firmwareFlash.end - board.bootAddress.value)
+        let ram = Int(board.firmwareRAM.size), rom = Int(board.firmwareFlashBytes)
         if flash > rom {
             throw DeployError("\(name) does not fit \(board.name)'s flash: the firmware needs \(flash) bytes (code, weights, data initialisers), the board has \(rom) in '\(board.firmwareFlash.name)' (over by \(flash - rom) bytes)")
         }

@@ -18,8 +18,7 @@ public enum Export {
 
     public static func write(_ model: QuantizedModel, name: String, to folder: URL, replacing: Bool,
                              toolchain: KernelToolchain, boards: [Board]) throws -> Summary {
-        let lowered: LoweredModel
-        do { lowered = try LoweredModel(model) } catch let e as GraphError { throw DeployError("\(name): \(e)") }
+        let lowered = try ModelFile.lower(model, name: name)
         let tflite = try TFLiteWriter.encode(model)
         let generator = CodeGenerator(lowered)
         try AtomicWrite.folder(at: folder, replacing: replacing) { temporary in

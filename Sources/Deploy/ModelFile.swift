@@ -15,9 +15,13 @@ public enum ModelFile {
         do { return try TFLiteReader.decode([UInt8](data)) } catch let e as TFLiteError { throw DeployError("\(path): \(e)") }
     }
 
-    /// The model lowered to kernel calls; errors name the file.
+    /// The model file lowered to kernel calls; errors name the file.
     public static func lowered(_ path: String) throws -> LoweredModel {
-        let model = try read(path)
-        do { return try LoweredModel(model) } catch let e as GraphError { throw DeployError("\(path): \(e)") }
+        try lower(try read(path), name: path)
+    }
+
+    /// A model lowered to kernel calls; errors name it (`name`: its file or a label).
+    public static func lower(_ model: QuantizedModel, name: String) throws -> LoweredModel {
+        do { return try LoweredModel(model) } catch let e as GraphError { throw DeployError("\(name): \(e)") }
     }
 }

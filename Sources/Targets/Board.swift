@@ -123,6 +123,9 @@ public struct Board: Sendable, Equatable {
     /// address (the catalog checks there is one, of kind flash or tcm).
     public var firmwareFlash: MemoryRegion { region(containing: bootAddress.value)! }
 
+    /// Bytes of `firmwareFlash` from the boot address on: what a firmware image may occupy.
+    public var firmwareFlashBytes: UInt64 { firmwareFlash.end - bootAddress.value }
+
     /// Default initial SP for images without a vector table: the top of `firmwareRAM`.
     public var defaultStackTop: UInt64 { firmwareRAM.end }
 

@@ -25,8 +25,12 @@ public struct BoardCatalog: Sendable {
         var loader = CatalogLoader(layers: try directories.map(CatalogLoader.Layer.init))
         var visible: [String: Board] = [:]
         for (i, layer) in loader.layers.enumerated() {
+            var inLayer: [String: String] = [:]
             for file in layer.boards {
                 let board = try loader.board(file, layer: i)
+                // A name twice in one folder is a mistake; in a higher folder it shadows on purpose.
+                if let other = inLayer[board.name.lowercased()] { throw TargetError.duplicateName(board.name, files: [other, board.file].sorted()) }
+                inLayer[board.name.lowercased()] = board.file
                 visible[board.name.lowercased()] = board
             }
         }

@@ -60,6 +60,10 @@ final class OverlayTests: XCTestCase {
                        "DIR/boards/x.json: invalid field 'base': no board 'nucleo-f999' in \(Fixtures.targetsDirectory.path)/boards or DIR/boards")
         XCTAssertEqual(try layered(["a": ["name": "a", "base": "b"], "b": ["name": "b", "base": "a"]]).1,
                        "DIR/boards/b.json: invalid field 'base': the bases form a cycle: a.json → b.json → a.json")
+        XCTAssertEqual(try layered(["x": ["name": "dup", "base": "cortex-m4"], "y": ["name": "dup", "base": "cortex-m7"]]).1,
+                       "target name 'dup' is defined more than once (DIR/boards/x.json, DIR/boards/y.json)")
+        XCTAssertNotNil(try layered(["x": ["name": "nucleo-f446re", "base": "nucleo-f446re", "clock_hz": ["value": "84MHz", "source": "mine"]]]).0,
+                        "a higher folder may shadow a board, even overlaying it")
         XCTAssertEqual(try layered(["x": ["name": "x", "base": "cortex-m4", "clock_mhz": 100]]).1,
                        "DIR/boards/x.json: invalid field 'clock_mhz': the base board has no such field")
         XCTAssertEqual(try layered(["x": ["name": "x", "base": "cortex-m4", "clock_hz": ["value": "100MHz"]]]).1,
