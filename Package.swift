@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Deploy", targets: ["Deploy"]),
         .library(name: "Characterization", targets: ["Characterization"]),
         .library(name: "Search", targets: ["Search"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -72,12 +73,16 @@ let package = Package(
         /// The differentiable search: `RelaxedCost` (Eq. 5) for now; the supernet, DNAS and the fit guarantee next.
         .target(name: "Search", dependencies: ["SearchSpace", "Graph", "Characterization", "Deploy", "Tensor"]),
 
+        /// int8 models over a dataset split on the emulated board: inputs prepared with the model's own
+        /// normalization, outputs checked against the Swift reference, accuracy, latency and memory.
+        .target(name: "Evaluation", dependencies: ["Deploy", "Datasets", "Metrics", "Graph", "Quant"]),
+
         /// The command-line tool: parses arguments, calls library code, formats output.
         .executableTarget(
             name: "micronas",
             dependencies: [
                 "Support", "Targets", "Emulator", "Quant", "Metrics", "Kernels", "Graph", "Deploy", "Datasets", "Tensor", "Training",
-                "SearchSpace", "Characterization", "Search",
+                "SearchSpace", "Characterization", "Search", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -99,7 +104,7 @@ let package = Package(
 
         // MARK: - Tests
 
-        .target(name: "TestSupport", dependencies: ["Targets", "Kernels", "Support", "Graph", "Quant", "Tensor"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Targets", "Kernels", "Support", "Graph", "Quant", "Tensor", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Kernels", "Emulator", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
@@ -114,6 +119,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Quant", "Support", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensor", "Graph", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Training", "Deploy", "Kernels", "Datasets", "Graph", "Tensor", "Quant", "Support", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "Support", "TestSupport"]),
     ]
 )

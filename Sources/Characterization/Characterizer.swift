@@ -115,7 +115,7 @@ public struct Characterizer: Sendable {
         let deployment = try Deployment(model: try RandomQuantization.model(for: graph, seed: seed), name: "characterization firmware \(seed)",
                                         board: board, toolchain: toolchain, multipleIO: true)
         let sample = [UInt8]((0..<deployment.runner.generator.inputBytes).map { UInt8(truncatingIfNeeded: $0 &* 37) })
-        let r = try deployment.run([sample], warm: true, recordEvents: true)
+        let r = try deployment.run([sample], warmup: .everySample, recordEvents: true)
         var entries: [String: LookupTable.Entry] = [:]
         for (i, key) in group.enumerated() {
             entries[key.text] = LookupTable.Entry(cycles: r.opCycles[0][i], macs: deployment.lowered.ops[i].macs, events: r.opEvents?[0][i])

@@ -41,7 +41,7 @@ extension Characterizer {
         let graph = try space.graph(for: arch)
         let d = try Deployment(model: try RandomQuantization.model(for: graph, seed: seed), name: "architecture", board: board, toolchain: toolchain)
         let input = [UInt8]((0..<d.lowered.byteSize(d.lowered.inputs[0])).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-        let r = try d.run([input], warm: true)
+        let r = try d.run([input], warmup: .everySample)
         let arena = d.footprint.arenaBytes
         return Measurement(tableCycles: try Self.predictCycles(graph, table: table), measuredCycles: Double(r.invokeCycles[0]),
                            plannedArena: arena, measuredArena: r.arenaHighWater, macs: d.lowered.ops.reduce(0) { $0 + $1.macs },

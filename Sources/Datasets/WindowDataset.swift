@@ -91,8 +91,10 @@ public enum SplitOptions: Sendable, Equatable {
 }
 
 extension RawWindows {
-    /// Splits and normalizes. Errors: a subject in two splits, a split or a class left empty.
-    public func split(_ options: SplitOptions = .default) throws -> WindowDataset {
+    /// Splits and normalizes: with the training windows' own per-channel statistics, or with
+    /// `normalization` (a trained model's, which must be applied unchanged to the data it meets).
+    /// Errors: a subject in two splits, a split or a class left empty.
+    public func split(_ options: SplitOptions = .default, normalization: (mean: [Float], std: [Float])? = nil) throws -> WindowDataset {
         guard count > 0 else { throw DatasetError("\(name): no windows") }
         var split = [WindowDataset.Split](repeating: .train, count: count)
         let method: WindowDataset.SplitMethod
@@ -161,12 +163,21 @@ extension RawWindows {
             for t in 0..<length { for c in 0..<s { sum[c] += Double(x[base + t * s + c]) } }
             n += length
         }
-        let mean = sum.map { $0 / Double(n) }
+        var mean = sum.map { $0 / Double(n) }
         for i in 0..<count where split[i] == .train {
             let base = i * length * s
             for t in 0..<length { for c in 0..<s { let d = Double(x[base + t * s + c]) - mean[c]; sumSq[c] += d * d } }
         }
-        let std = sumSq.map { max(sqrt($0 / Double(n)), 1e-8) }
+        var std = sumSq.map { max(sqrt($0 / Double(n)), 1e-8) }
+        if let given = normalization {
+            guard given.mean.count == s, given.std.count == s else {
+                throw DatasetError("\(name): the normalization has \(given.mean.count) means and \(given.std.count) deviations for \(s) channels")
+            }
+            (mean, std) = (given.mean.map(Double.init), given.std.map(Double.init))
+        }
+        // The statistics a model carries are float32: normalize with exactly those numbers, so the
+        // windows a model is trained on and the ones it is evaluated on go through one transform.
+        (mean, std) = (mean.map { Double(Float($0)) }, std.map { Double(Float($0)) })
         var z = x
         for i in 0..<z.count { let c = i % s; z[i] = Float((Double(z[i]) - mean[c]) / std[c]) }
         return WindowDataset(name: name, length: length, channels: channels, classes: classes, x: z, y: y, subjects: subjects, split: split,

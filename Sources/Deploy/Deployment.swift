@@ -95,9 +95,9 @@ public struct Deployment {
     }
 
     /// Runs `samples` (each the model input's bytes) on the emulated board; see `ModelRunner.runEmulated`.
-    public func run(_ samples: [[UInt8]], warm: Bool = true, recordEvents: Bool = false,
+    public func run(_ samples: [[UInt8]], warmup: ModelRunner.Warmup = .everySample, recordEvents: Bool = false,
                     maxInstructions: UInt64 = 50_000_000_000) throws -> ModelRunner.Result {
-        try runner.runEmulated(board: board, image: image, samples: samples, warm: warm, maxInstructions: maxInstructions, recordEvents: recordEvents)
+        try runner.runEmulated(board: board, image: image, samples: samples, warmup: warmup, maxInstructions: maxInstructions, recordEvents: recordEvents)
     }
 
     public func milliseconds(_ cycles: Double) -> Double { cycles / board.clockHz.value * 1000 }

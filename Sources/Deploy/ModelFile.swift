@@ -15,6 +15,21 @@ public enum ModelFile {
         do { return try TFLiteReader.decode([UInt8](data)) } catch let e as TFLiteError { throw DeployError("\(path): \(e)") }
     }
 
+    /// Writes `model` as `path` (a `.tflite`) and its quantized JSON beside it (the same name with
+    /// `.json`), each atomically; returns the JSON's path.
+    @discardableResult
+    public static func write(_ model: QuantizedModel, tflite path: String) throws -> String {
+        guard path.lowercased().hasSuffix(".tflite") else { throw DeployError("\(path): the model file must end in .tflite (its quantized JSON goes beside it)") }
+        let bytes: [UInt8]
+        do { bytes = try TFLiteWriter.encode(model) } catch let e as TFLiteError { throw DeployError("\(path): \(e)") }
+        let json = String(path.dropLast(".tflite".count)) + ".json"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try AtomicWrite.file(Data(bytes), to: URL(fileURLWithPath: path))
+        try AtomicWrite.file(try encoder.encode(model), to: URL(fileURLWithPath: json))
+        return json
+    }
+
     /// The model file lowered to kernel calls; errors name the file.
     public static func lowered(_ path: String) throws -> LoweredModel {
         try lower(try read(path), name: path)

@@ -67,10 +67,24 @@ public struct ModelRunner {
         public var opEvents: [[EventVector]]? = nil
     }
 
-    func stream(_ samples: [[UInt8]], warm: Bool) throws -> [UInt8] {
+    /// Which samples run once untimed before their timed invoke.
+    public enum Warmup: Sendable {
+        /// None: the first timed invoke meets cold caches and flash prefetch.
+        case none
+        /// Every sample (each timed invoke sees caches warm from its own input: a steady-state loop).
+        case everySample
+        /// Only the first: every later invoke follows the previous window's, as in a device
+        /// classifying a stream (what `evaluate` measures).
+        case firstSample
+
+        var flags: UInt32 { self == .everySample ? 1 : (self == .firstSample ? 2 : 0) }
+        func warms(_ sample: Int) -> Bool { self == .everySample || (self == .firstSample && sample == 0) }
+    }
+
+    func stream(_ samples: [[UInt8]], warmup: Warmup) throws -> [UInt8] {
         var bytes = Array("MNM1".utf8)
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-        u32(warm ? 1 : 0)
+        u32(warmup.flags)
         u32(UInt32(samples.count))
         for (i, s) in samples.enumerated() {
             guard s.count == generator.inputBytes else {
@@ -105,45 +119,47 @@ public struct ModelRunner {
         return result
     }
 
-    /// Runs `samples` (each `inputBytes` long) on the emulated `board`. `warm`: each sample runs once
-    /// untimed first (caches and flash prefetch warm, as in a steady-state loop on the board).
+    /// Runs `samples` (each `inputBytes` long) on the emulated `board`. `warmup`: which samples run
+    /// once untimed first (caches and flash prefetch warm, as in a steady-state loop on the board).
     /// `recordEvents`: also return each op's event vector (`Result.opEvents`).
-    public func runEmulated(board: Board, samples: [[UInt8]], warm: Bool = true, maxInstructions: UInt64 = 50_000_000_000,
+    public func runEmulated(board: Board, samples: [[UInt8]], warmup: Warmup = .everySample, maxInstructions: UInt64 = 50_000_000_000,
                             recordEvents: Bool = false) throws -> Result {
-        try runEmulated(board: board, image: try ELFImage(path: try firmware(board: board).path), samples: samples, warm: warm,
+        try runEmulated(board: board, image: try ELFImage(path: try firmware(board: board).path), samples: samples, warmup: warmup,
                         maxInstructions: maxInstructions, recordEvents: recordEvents)
     }
 
     /// The same with the firmware already loaded (`firmware(board:)`'s image).
-    public func runEmulated(board: Board, image: ELFImage, samples: [[UInt8]], warm: Bool = true, maxInstructions: UInt64 = 50_000_000_000,
+    public func runEmulated(board: Board, image: ELFImage, samples: [[UInt8]], warmup: Warmup = .everySample, maxInstructions: UInt64 = 50_000_000_000,
                             recordEvents: Bool = false) throws -> Result {
-        var options = RunOptions(maxInstructions: maxInstructions, stdin: try stream(samples, warm: warm))
+        var options = RunOptions(maxInstructions: maxInstructions, stdin: try stream(samples, warmup: warmup))
         options.recordCounterEvents = recordEvents
         let run = try Machine(board: board, image: image).runToSuccess(options)
         var r = try decode(run.stdout, samples: samples.count)
         r.run = run
-        if recordEvents { r.opEvents = try opEvents(run.counterReads, samples: samples.count, warm: warm) }
+        if recordEvents { r.opEvents = try opEvents(run.counterReads, samples: samples.count, warmup: warmup) }
         return r
     }
 
     /// Pairs the runner's CYCCNT reads (model_runner.c: two for the read overhead; per sample, the
     /// untimed warm invoke's begin/end per op, the invoke's start, begin/end per op, its end) into
     /// each timed op's events, less the events of one counter read — as `opCycles` subtracts its cycles.
-    func opEvents(_ reads: [CounterRead], samples: Int, warm: Bool) throws -> [[EventVector]] {
+    func opEvents(_ reads: [CounterRead], samples: Int, warmup: Warmup) throws -> [[EventVector]] {
         let ops = generator.lowered.ops.count
-        let perSample = (warm ? 2 * ops : 0) + 2 + 2 * ops
-        guard reads.count == 2 + samples * perSample, reads.allSatisfy({ $0.events != nil }) else {
-            throw DeployError("the model runner made \(reads.count) cycle-counter reads; \(2 + samples * perSample) expected for \(samples) sample(s) of \(ops) ops")
+        let expected = 2 + (0..<samples).reduce(0) { $0 + (warmup.warms($1) ? 2 * ops : 0) + 2 + 2 * ops }
+        guard reads.count == expected, reads.allSatisfy({ $0.events != nil }) else {
+            throw DeployError("the model runner made \(reads.count) cycle-counter reads; \(expected) expected for \(samples) sample(s) of \(ops) ops")
         }
         let overhead = reads[1].events! - reads[0].events!
+        var next = 2
         return (0..<samples).map { s in
-            let start = 2 + s * perSample + (warm ? 2 * ops : 0) + 1
+            let start = next + (warmup.warms(s) ? 2 * ops : 0) + 1
+            next = start + 2 * ops + 1
             return (0..<ops).map { i in reads[start + 2 * i + 1].events! - reads[start + 2 * i].events! - overhead }
         }
     }
 
     public func runHost(samples: [[UInt8]]) throws -> Result {
-        let r = try Subprocess.run(try hostProgram().path, [], stdin: try stream(samples, warm: false))
+        let r = try Subprocess.run(try hostProgram().path, [], stdin: try stream(samples, warmup: .none))
         guard r.status == 0 else { throw DeployError("host model runner exited \(r.status): \(r.output)") }
         return try decode(r.stdout, samples: samples.count)
     }

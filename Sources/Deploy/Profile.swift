@@ -36,7 +36,7 @@ extension Deployment {
     /// Runs `samples` random inputs (seeded) and takes the median per op and per invoke.
     public func profile(samples: Int, seed: UInt64, warm: Bool) throws -> Profile {
         precondition(samples >= 1, "profile needs a sample")
-        let r = try run(randomInputs(count: samples, seed: seed), warm: warm)
+        let r = try run(randomInputs(count: samples, seed: seed), warmup: warm ? .everySample : .none)
         func median(_ v: [UInt32]) -> Double {
             let s = v.sorted()
             return s.count % 2 == 1 ? Double(s[s.count / 2]) : (Double(s[s.count / 2 - 1]) + Double(s[s.count / 2])) / 2

@@ -1,3 +1,4 @@
+import Foundation
 import Graph
 import Quant
 
@@ -311,8 +312,18 @@ public enum TFLiteReader {
             let outputs = try (sg.int32s(2, "outputs") ?? []).map { valueName(try tensorIndex($0, "subgraph output")) }
             let name = try sg.string(4, "name")
             let order = valueNames.sorted { $0.key < $1.key }.map(\.value) + nodes.map(\.name).filter { $0.hasSuffix("#flat") }
+            var preprocessing: Preprocessing? = nil
+            for entry in try root.tables(6, "metadata") where try entry.string(0, "metadata.name") == Preprocessing.metadataName {
+                let b = Int(try entry.scalar(1, UInt32.self, default: 0, "metadata.buffer"))
+                guard b > 0, b < buffers.count, let bytes = try buffers[b].bytes(0, "buffer[\(b)].data") else {
+                    throw TFLiteError("metadata '\(Preprocessing.metadataName)' refers to buffer \(b) of \(buffers.count), which holds no data")
+                }
+                do { preprocessing = try JSONDecoder().decode(Preprocessing.self, from: Data(bytes)) } catch {
+                    throw TFLiteError("metadata '\(Preprocessing.metadataName)' is not valid preprocessing JSON (\(error))")
+                }
+            }
             let model = QuantizedModel(graph: Graph(name: name, inputs: graphInputs, nodes: nodes, outputs: outputs),
-                                       values: values, weights: weights, tensorOrder: order)
+                                       values: values, weights: weights, tensorOrder: order, preprocessing: preprocessing)
             do { try model.validate() } catch let e as GraphError { throw TFLiteError("model is not runnable: \(e)") }
             return model
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Graph
 import Quant
 
@@ -30,9 +31,19 @@ public enum TFLiteWriter {
         let codes = w.opcodes.map { b -> FBObject in
             .table([.i8(Int8(min(b.rawValue, 127))), nil, .i32(b.int8Version), .i32(b.rawValue)])
         }
+        // The preprocessing travels as a metadata entry (name + buffer of JSON), which the reference
+        // runtimes skip: LiteRT and TFLM read only metadata they know by name.
+        var metadata: FBField? = nil
+        if let p = model.preprocessing {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let json = try encoder.encode(p)
+            w.buffers.append(.table([.object(.bytes([UInt8](json), align: 16))]))
+            metadata = .object(.tables([.table([.object(.string(Preprocessing.metadataName)), .u32(UInt32(w.buffers.count - 1))])]))
+        }
         let root = FBObject.table([
             .u32(TFLiteSchema.version), .object(.tables(codes)), .object(.tables([subgraph])),
-            .object(.string("micronas")), .object(.tables(w.buffers)),
+            .object(.string("micronas")), .object(.tables(w.buffers)), nil, metadata,
         ])
         return FlatBufferEncoder.encode(root: root, identifier: TFLiteSchema.identifier)
     }

@@ -14,11 +14,51 @@ public struct QuantizedModel: Codable, Sendable, Equatable {
     /// planner breaks ties between equal-size buffers by that order, so the memory planner follows it
     /// to reproduce TFLM's arena; nil means graph order (inputs, then node outputs).
     public var tensorOrder: [String]?
+    /// What the input expects (window, channels, the training split's normalization, class names);
+    /// nil for a model that did not come from micronas training (a converter-written `.tflite`).
+    public var preprocessing: Preprocessing?
 
-    enum CodingKeys: String, CodingKey { case graph, values, weights, tensorOrder = "tensor_order" }
+    enum CodingKeys: String, CodingKey { case graph, values, weights, tensorOrder = "tensor_order", preprocessing }
 
-    public init(graph: Graph, values: [String: ValueQuantization], weights: [String: NodeWeights], tensorOrder: [String]? = nil) {
-        (self.graph, self.values, self.weights, self.tensorOrder) = (graph, values, weights, tensorOrder)
+    public init(graph: Graph, values: [String: ValueQuantization], weights: [String: NodeWeights], tensorOrder: [String]? = nil,
+                preprocessing: Preprocessing? = nil) {
+        (self.graph, self.values, self.weights, self.tensorOrder, self.preprocessing) = (graph, values, weights, tensorOrder, preprocessing)
+    }
+}
+
+/// The transform a model's input expects, carried with the model (the quantized JSON's
+/// `preprocessing`, the `.tflite`'s `micronas_preprocessing` metadata) so that no later step can
+/// apply a different one: windows of `window` samples of `channels` (in this order), each channel
+/// z-scored with the training split's `mean` and `std`, then quantized with the input's scale and
+/// zero point; the output's entries are `classes`.
+public struct Preprocessing: Codable, Sendable, Equatable {
+    public var window: Int
+    public var channels: [String]
+    public var mean: [Float]
+    public var std: [Float]
+    public var classes: [String]
+    /// Where the statistics came from (dataset name, split), for people reading the file.
+    public var source: String?
+
+    public init(window: Int, channels: [String], mean: [Float], std: [Float], classes: [String], source: String? = nil) {
+        (self.window, self.channels, self.mean, self.std, self.classes, self.source) = (window, channels, mean, std, classes, source)
+    }
+
+    /// The `.tflite` metadata entry's name.
+    public static let metadataName = "micronas_preprocessing"
+
+    /// Checks the fields against each other and against the model's input shape [T, S] or [T, S, 1].
+    public func validate(inputShape: [Int]) throws {
+        guard window >= 1, !channels.isEmpty else { throw GraphError("preprocessing: window \(window) and \(channels.count) channels must be ≥ 1") }
+        guard mean.count == channels.count, std.count == channels.count else {
+            throw GraphError("preprocessing: \(channels.count) channels but \(mean.count) means and \(std.count) standard deviations")
+        }
+        guard mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw GraphError("preprocessing: means must be finite and standard deviations finite and > 0")
+        }
+        guard inputShape.count >= 2, inputShape[0] == window, inputShape[1] == channels.count, inputShape.dropFirst(2).allSatisfy({ $0 == 1 }) else {
+            throw GraphError("preprocessing: windows of \(window) × \(channels.count) do not match the model input \(inputShape)")
+        }
     }
 }
 

@@ -27,11 +27,22 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable {
     /// Per class c: precision P = TP / predicted-as-c, recall R = TP / actually-c, F1 = 2PR / (P + R)
     /// (P or R is 0 when its denominator is; F1 is 0 when P + R is).
     public var f1PerClass: [Double] {
+        zip(precisionPerClass, recallPerClass).map { p, r in p + r > 0 ? 2 * p * r / (p + r) : 0 }
+    }
+
+    /// Per class: TP / windows predicted as the class (0 when none were).
+    public var precisionPerClass: [Double] {
         counts.indices.map { c in
-            let tp = Double(counts[c][c])
-            let predicted = Double(counts.reduce(0) { $0 + $1[c] }), actual = Double(counts[c].reduce(0, +))
-            let p = predicted > 0 ? tp / predicted : 0, r = actual > 0 ? tp / actual : 0
-            return p + r > 0 ? 2 * p * r / (p + r) : 0
+            let predicted = counts.reduce(0) { $0 + $1[c] }
+            return predicted > 0 ? Double(counts[c][c]) / Double(predicted) : 0
+        }
+    }
+
+    /// Per class: TP / windows of the class (0 when there are none).
+    public var recallPerClass: [Double] {
+        counts.indices.map { c in
+            let actual = counts[c].reduce(0, +)
+            return actual > 0 ? Double(counts[c][c]) / Double(actual) : 0
         }
     }
 

@@ -2,7 +2,8 @@
 /// (initialisation, batch order, dropout, Gumbel noise), random kernel cases and models, sampled
 /// architectures — so every run can be replayed from its seed.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
+    /// The whole generator: a generator built with `SplitMix64(seed: g.state)` continues where `g` is (checkpoints save it).
+    public var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -15,13 +15,15 @@ extension Tensor {
         precondition(scale > 0 && scale.isFinite && range.contains(zeroPoint), "fake quantization needs a positive scale and a zero point in \(range)")
         var y = [Float](repeating: 0, count: count)
         var inside = [Bool](repeating: true, count: count)
-        let lo = Float(range.lowerBound), hi = Float(range.upperBound), z = Float(zeroPoint)
-        for i in 0..<count {
-            // |x / s| beyond 2^24 is clamped anyway; capping keeps the conversion defined for huge values.
-            let q = max(-1e9, min(1e9, (data[i] / scale).rounded(.toNearestOrAwayFromZero))) + z
-            if q < lo || q > hi { inside[i] = false }
-            y[i] = Float(Double(scale) * Double(max(lo, min(hi, q)) - z))
-        }
+        let lo = Float(range.lowerBound), hi = Float(range.upperBound), z = Float(zeroPoint), s = Double(scale)
+        data.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { out in inside.withUnsafeMutableBufferPointer { ok in
+            for i in 0..<x.count {
+                // |x / s| beyond 2^24 is clamped anyway; capping keeps the conversion defined for huge values.
+                let q = Swift.max(-1e9, Swift.min(1e9, (x[i] / scale).rounded(.toNearestOrAwayFromZero))) + z
+                if q < lo || q > hi { ok[i] = false }
+                out[i] = Float(s * Double(Swift.max(lo, Swift.min(hi, q)) - z))
+            }
+        } } }
         return Tensor(shape: shape, data: y, parents: [self]) { t in
             var g = t.takeGradient()
             for i in 0..<g.count where !inside[i] { g[i] = 0 }
@@ -53,6 +55,22 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// A bias rounded onto its int32 grid, channel c (last axis) at `scales[c]` (s_in · s_w[c]):
+    /// y = s_c · round(x / s_c), the division in float32, ties away from zero — the bias the int8
+    /// model adds. The gradient passes unchanged (int32 does not clamp at bias magnitudes).
+    public func fakeQuantizedBias(scales: [Float]) -> Tensor {
+        precondition(scales.count == shape.last!, "one bias scale per channel")
+        let c = scales.count
+        var y = [Float](repeating: 0, count: count)
+        for i in 0..<count {
+            let s = scales[i % c]
+            y[i] = Float(Double(s) * Double((data[i] / s).rounded(.toNearestOrAwayFromZero)))
+        }
+        return Tensor(shape: shape, data: y, parents: [self]) { t in self.accumulate(t.takeGradient()) }
+    }
+}
+
 /// The range of an activation seen during training: the first batch's min and max, then a moving
 /// average of each batch's (m ← d·m + (1 − d)·batch), until `freeze()`. Its int8 parameters are
 /// nudged so that 0 is exactly representable (padding and ReLU's floor stay exact).
@@ -68,22 +86,44 @@ public struct ActivationRange: Sendable, Codable, Equatable {
         (min, max, batches, isFrozen, self.decay) = (0, 0, 0, false, decay)
     }
 
-    /// A fixed range (a converted model's, a test's).
-    public init(min: Float, max: Float) {
-        (self.min, self.max, batches, isFrozen, decay) = (min, max, 1, true, 0.99)
+    /// A given range: frozen (a converted model's, a test's) or, with `frozen: false`, the start
+    /// of a moving range (calibrated on representative windows before quantization-aware training).
+    public init(min: Float, max: Float, frozen: Bool = true, decay: Float = 0.99) {
+        (self.min, self.max, batches, isFrozen, self.decay) = (min, max, 1, frozen, decay)
     }
 
     /// Takes a batch's extremes into the range (nothing once frozen; non-finite values are ignored).
     public mutating func observe(_ values: [Float]) {
-        guard !isFrozen else { return }
-        var lo = Float.infinity, hi = -Float.infinity
-        for v in values where v.isFinite { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
-        guard lo <= hi else { return }
+        let (lo, hi) = Self.extremes(values)
+        observe(min: lo, max: hi)
+    }
+
+    /// Takes a batch's extremes (already reduced, e.g. over the workers of a step) into the range;
+    /// an empty batch (lo > hi) or non-finite extremes change nothing.
+    public mutating func observe(min lo: Float, max hi: Float) {
+        guard !isFrozen, lo.isFinite, hi.isFinite, lo <= hi else { return }
         if batches == 0 { (min, max) = (lo, hi) } else {
             min = decay * min + (1 - decay) * lo
             max = decay * max + (1 - decay) * hi
         }
         batches += 1
+    }
+
+    /// Widens the range to include a batch's extremes (post-training calibration: the whole
+    /// representative set's min and max, as the TensorFlow Lite converter takes them).
+    public mutating func include(min lo: Float, max hi: Float) {
+        guard !isFrozen, lo.isFinite, hi.isFinite, lo <= hi else { return }
+        if batches == 0 { (min, max) = (lo, hi) } else { (min, max) = (Swift.min(min, lo), Swift.max(max, hi)) }
+        batches += 1
+    }
+
+    /// The finite minimum and maximum of `values` ((+∞, −∞) when there are none).
+    public static func extremes(_ values: [Float]) -> (min: Float, max: Float) {
+        var lo = Float.infinity, hi = -Float.infinity
+        values.withUnsafeBufferPointer { p in
+            for v in p where v.isFinite { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
+        }
+        return (lo, hi)
     }
 
     public mutating func freeze() { isFrozen = true }

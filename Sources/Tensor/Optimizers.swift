@@ -35,6 +35,29 @@ public struct Adam {
     }
 }
 
+extension Adam {
+    /// The optimizer's state for `parameters` (in that order), as a checkpoint stores it: the step
+    /// count and each parameter's moments (empty for one never stepped).
+    public func state(for parameters: [Tensor]) -> (step: Int, m: [[Float]], v: [[Float]]) {
+        (t, parameters.map { m[ObjectIdentifier($0)] ?? [] }, parameters.map { v[ObjectIdentifier($0)] ?? [] })
+    }
+
+    /// Restores `state(for:)` onto `parameters` (the same order and sizes); returns false, changing
+    /// nothing, when the moments do not fit the parameters.
+    public mutating func restore(step: Int, m: [[Float]], v: [[Float]], for parameters: [Tensor]) -> Bool {
+        guard step >= 0, m.count == parameters.count, v.count == parameters.count,
+              zip(parameters, zip(m, v)).allSatisfy({ p, mv in (mv.0.isEmpty || mv.0.count == p.count) && (mv.1.isEmpty || mv.1.count == p.count) })
+        else { return false }
+        t = step
+        self.m = [:]; self.v = [:]
+        for (p, (mm, vv)) in zip(parameters, zip(m, v)) {
+            if !mm.isEmpty { self.m[ObjectIdentifier(p)] = mm }
+            if !vv.isEmpty { self.v[ObjectIdentifier(p)] = vv }
+        }
+        return true
+    }
+}
+
 /// SGD with momentum and L2 weight decay: u ← μ·u + (g + wd·θ), θ ← θ − lr·u.
 public struct SGD {
     public var learningRate: Float

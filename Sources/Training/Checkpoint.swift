@@ -17,9 +17,27 @@ public struct Checkpoint: Codable, Sendable {
         public var bias: Parameter?
     }
 
+    /// Everything besides the parameters that an interrupted run needs to continue exactly.
+    public struct TrainingState: Codable, Sendable {
+        public var config: Trainer.Config
+        /// `Trainer.fingerprint` of the dataset trained on.
+        public var dataset: String
+        /// The SplitMix64 state after the epoch, and the training windows' order then.
+        public var generator: UInt64
+        public var order: [Int]
+        /// Adam's step count and moments, per parameter in `GraphNetwork.parameters` order.
+        public var adamStep: Int
+        public var adamM: [[Float]], adamV: [[Float]]
+        public var reports: [Trainer.EpochReport]
+    }
+
     public var graph: Graph
     public var epoch: Int
     public var parameters: [String: NodeParameters]
+    /// Activation ranges of the quantization points (after QAT epochs; the int8 model's scales).
+    public var ranges: [String: ActivationRange]?
+    /// Present in checkpoints written by `Trainer.run`.
+    public var state: TrainingState?
 
     /// The network's current parameters.
     public init(_ network: GraphNetwork, epoch: Int) {
@@ -43,9 +61,17 @@ public struct Checkpoint: Codable, Sendable {
     /// Reads a checkpoint; errors name the file.
     public static func read(from url: URL) throws -> Checkpoint {
         guard let data = FileManager.default.contents(atPath: url.path) else { throw GraphError("\(url.path): cannot read file") }
-        do { return try JSONDecoder().decode(Checkpoint.self, from: data) } catch {
+        let c: Checkpoint
+        do { c = try JSONDecoder().decode(Checkpoint.self, from: data) } catch let e as DecodingError {
+            throw GraphError("\(url.path): not a micronas checkpoint (\(e.summary))")
+        } catch {
             throw GraphError("\(url.path): not a micronas checkpoint (\(error))")
         }
+        guard c.epoch >= 0 else { throw GraphError("\(url.path): epoch \(c.epoch) is negative") }
+        for (name, r) in c.ranges ?? [:] where !(r.min.isFinite && r.max.isFinite && r.min <= r.max) {
+            throw GraphError("\(url.path): activation range of '\(name)' [\(r.min), \(r.max)] is not a finite interval")
+        }
+        return c
     }
 
     /// A network of the checkpoint's graph holding its parameters; every trainable node must have

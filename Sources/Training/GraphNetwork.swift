@@ -11,10 +11,19 @@ public final class GraphNetwork {
     public let shapes: [String: [Int]]
     public private(set) var weights: [String: Tensor] = [:]
     public private(set) var biases: [String: Tensor] = [:]
+    /// The values the int8 model requantizes — the graph input and every conv2d, dense, add and
+    /// mean output (after its fused activation) — in graph order: where fake quantization sits.
+    public let quantizationPoints: [String]
+    /// When set (one entry per quantization point), `forward` computes what the int8 model computes:
+    /// weights fake-quantized per output channel, every quantization point fake-quantized with its
+    /// entry, the softmax output onto TFLite's fixed 1/256, −128 grid (quantization-aware training,
+    /// and the fake-quant prediction of a converted model).
+    public var fakeQuantization: [String: ValueQuantization]?
 
     public init(_ graph: Graph, seed: UInt64) throws {
         self.graph = graph
         shapes = try graph.inferShapes()
+        quantizationPoints = Self.points(graph)
         guard graph.inputs.count == 1, graph.outputs.count == 1 else { throw GraphError("training needs one input and one output") }
         var g = SplitMix64(seed: seed)
         for node in graph.nodes {
@@ -38,13 +47,31 @@ public final class GraphNetwork {
 
     private init(graph: Graph, shapes: [String: [Int]], weights: [String: Tensor], biases: [String: Tensor]) {
         (self.graph, self.shapes, self.weights, self.biases) = (graph, shapes, weights, biases)
+        quantizationPoints = Self.points(graph)
+    }
+
+    /// For every value, the quantization point whose grid it is on (dropout, reshape and pools keep
+    /// their input's quantization).
+    var quantizationSource: [String: String] {
+        var source: [String: String] = [:]
+        for p in quantizationPoints { source[p] = p }
+        for node in graph.nodes where [.dropout, .reshape, .averagePool2d, .maxPool2d].contains(node.op) {
+            source[node.name] = source[node.inputs[0]]
+        }
+        return source
+    }
+
+    static func points(_ graph: Graph) -> [String] {
+        graph.inputs.map(\.name) + graph.nodes.filter { [.conv2d, .dense, .add, .mean].contains($0.op) }.map(\.name)
     }
 
     /// A copy with its own parameter tensors (same values, own gradients): what a worker thread
     /// differentiates while another works on the other half of the batch.
     public func replica() -> GraphNetwork {
         func copy(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, data: t.data, requiresGrad: true) }
-        return GraphNetwork(graph: graph, shapes: shapes, weights: weights.mapValues(copy), biases: biases.mapValues(copy))
+        let r = GraphNetwork(graph: graph, shapes: shapes, weights: weights.mapValues(copy), biases: biases.mapValues(copy))
+        r.fakeQuantization = fakeQuantization
+        return r
     }
 
     /// Every trainable tensor, in node order (weight, then bias).
@@ -54,8 +81,22 @@ public final class GraphNetwork {
 
     /// The graph's output for a batch `x` [N] + input shape. With `logits`, a final softmax is left
     /// out (training uses log-softmax + NLL on its input). Dropout applies only when `generator` is given.
-    public func forward(_ x: Tensor, logits: Bool = false, dropout generator: UnsafeMutablePointer<SplitMix64>? = nil) -> Tensor {
-        var values: [String: Tensor] = [graph.inputs[0].name: x]
+    /// `observe` sees every quantization point's float value before it is fake-quantized (range tracking).
+    public func forward(_ x: Tensor, logits: Bool = false, dropout generator: UnsafeMutablePointer<SplitMix64>? = nil,
+                        observe: ((String, Tensor) -> Void)? = nil) -> Tensor {
+        let fq = fakeQuantization
+        func point(_ name: String, _ t: Tensor) -> Tensor {
+            observe?(name, t)
+            guard let q = fq?[name] else { return t }
+            return t.fakeQuantized(scale: q.scale, zeroPoint: q.zeroPoint)
+        }
+        func weight(_ name: String) -> Tensor { fq == nil ? weights[name]! : weights[name]!.fakeQuantizedPerChannel() }
+        // The int8 model's bias is int32 at s_in · s_w[c]: round it there too.
+        func bias(_ node: Node) -> Tensor? {
+            guard let b = biases[node.name], let fq, let source = quantizationSource[node.inputs[0]], let inQ = fq[source] else { return biases[node.name] }
+            return b.fakeQuantizedBias(scales: weights[node.name]!.symmetricChannelScales.map { inQ.scale * $0 })
+        }
+        var values: [String: Tensor] = [graph.inputs[0].name: point(graph.inputs[0].name, x)]
         let n = x.shape[0]
         let last = graph.outputs[0]
         for node in graph.nodes {
@@ -64,17 +105,23 @@ public final class GraphNetwork {
             switch node.op {
             case .conv2d:
                 let s = node.stride ?? [1, 1]
-                y = a.conv2d(weights[node.name]!, bias: biases[node.name], stride: (s[0], s[1]), same: (node.padding ?? .same) == .same,
+                y = a.conv2d(weight(node.name), bias: bias(node), stride: (s[0], s[1]), same: (node.padding ?? .same) == .same,
                              relu: node.fusedActivation == .relu)
             case .dense:
-                y = a.reshaped([n, a.count / n]).dense(weights[node.name]!, bias: biases[node.name])
+                y = a.reshaped([n, a.count / n]).dense(weight(node.name), bias: bias(node))
             case .add:
                 y = a + values[node.inputs[1]]!
             case .mean:
                 y = a.meanHW()
                 if node.keepDims == true { y = y.reshaped([n, 1, 1, y.shape[1]]) }
             case .softmax:
-                y = (logits && node.name == last) ? a : a.scaled(by: node.beta ?? 1).softmax()
+                if logits && node.name == last { y = a } else {
+                    y = a.scaled(by: node.beta ?? 1).softmax()
+                    if fq != nil {
+                        let q = ValueQuantization.softmaxOutput
+                        y = y.fakeQuantized(scale: q.scale, zeroPoint: q.zeroPoint)
+                    }
+                }
             case .reshape:
                 y = a.reshaped([n] + shapes[node.name]!)
             case .dropout:
@@ -89,6 +136,7 @@ public final class GraphNetwork {
             case .relu6 where [.conv2d, .dense, .add].contains(node.op): y = y.relu6()
             default: break
             }
+            if [.conv2d, .dense, .add, .mean].contains(node.op) { y = point(node.name, y) }
             values[node.name] = y
         }
         return values[last]!

@@ -19,9 +19,14 @@ public struct ParallelStep {
         replicas = (0..<self.workers).map { _ in network.replica() }
     }
 
+    /// Per quantization point, the float extremes of the last step's batch (all workers), when
+    /// `lossAndGradients` was asked to observe them.
+    public private(set) var extremes: [String: (min: Float, max: Float)] = [:]
+
     /// Mean cross-entropy of `x` (batch-first) against `labels`; leaves ∂loss/∂θ in the network's
-    /// parameters' `grad`. `seed` drives dropout (one generator per worker).
-    public mutating func lossAndGradients(_ x: Tensor, labels: [Int], classes: Int, seed: UInt64) -> Float {
+    /// parameters' `grad`. `seed` drives dropout (one generator per worker). The network's
+    /// `fakeQuantization` applies to every worker; `observe` records the batch's `extremes`.
+    public mutating func lossAndGradients(_ x: Tensor, labels: [Int], classes: Int, seed: UInt64, observe: Bool = false) -> Float {
         let n = x.shape[0]
         let per = x.count / n
         let parts = (0..<workers).map { w in (n * w / workers)..<(n * (w + 1) / workers) }.filter { !$0.isEmpty }
@@ -29,26 +34,38 @@ public struct ParallelStep {
         // Copy the current parameter values into every replica.
         for r in replicas {
             for (p, q) in zip(master, r.parameters) { q.data = p.data; q.grad = nil }
+            r.fakeQuantization = network.fakeQuantization
         }
         var losses = [Float](repeating: 0, count: parts.count)
+        var seen = [[String: (min: Float, max: Float)]](repeating: [:], count: parts.count)
         let saved = BLASThreads.count
         if parts.count > 1 { BLASThreads.count = 1; BLASThreads.useOneThread() }
         defer { BLASThreads.count = saved }
         // Each worker reads the batch and touches only its own replica.
         nonisolated(unsafe) let replicas = self.replicas
         let values = x.data, sampleShape = Array(x.shape.dropFirst())
-        losses.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
+        losses.withUnsafeMutableBufferPointer { out in seen.withUnsafeMutableBufferPointer { seen in
+            nonisolated(unsafe) let out = out, seen = seen
             DispatchQueue.concurrentPerform(iterations: parts.count) { w in
                 let range = parts[w]
                 let slice = Tensor(shape: [range.count] + sampleShape, data: Array(values[(range.lowerBound * per)..<(range.upperBound * per)]))
                 var g = SplitMix64(seed: seed &+ UInt64(w) &* 0x9E37_79B9)
-                let logits = withUnsafeMutablePointer(to: &g) { replicas[w].forward(slice, logits: true, dropout: $0) }
+                var mine: [String: (min: Float, max: Float)] = [:]
+                let record: ((String, Tensor) -> Void)? = observe ? { name, t in mine[name] = ActivationRange.extremes(t.data) } : nil
+                let logits = withUnsafeMutablePointer(to: &g) { replicas[w].forward(slice, logits: true, dropout: $0, observe: record) }
+                seen[w] = mine
                 // Scale so that the summed gradients are those of the whole batch's mean.
                 let loss = logits.reshaped([range.count, classes]).crossEntropy(labels: Array(labels[range]))
                     .scaled(by: Float(range.count) / Float(n))
                 loss.backward()
                 out[w] = loss.data[0]
+            }
+        } }
+        extremes = [:]
+        for part in seen {
+            for (name, e) in part {
+                let old = extremes[name] ?? (Float.infinity, -Float.infinity)
+                extremes[name] = (min(old.min, e.min), max(old.max, e.max))
             }
         }
         for (k, p) in master.enumerated() {

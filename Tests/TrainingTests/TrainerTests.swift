@@ -9,25 +9,7 @@ import XCTest
 
 /// Training on a small synthetic window dataset: it learns, it is deterministic, and bad input stops it cleanly.
 final class TrainerTests: XCTestCase {
-    /// 3 classes of [32, 3] windows: a sine at a class-specific frequency on one channel, noise elsewhere.
-    func synthetic(subjects: Int = 6, perSubject: Int = 30) throws -> WindowDataset {
-        var g = SplitMix64(seed: 11)
-        var x: [Float] = [], y: [Int32] = [], s: [Int32] = []
-        for subject in 1...subjects {
-            for k in 0..<perSubject {
-                let c = k % 3
-                for t in 0..<32 {
-                    for ch in 0..<3 {
-                        let signal: Float = ch == c ? 1 + 0.5 * sinf(Float(t) * 0.4) : 0
-                        x.append(signal + Float.random(in: -0.3...0.3, using: &g))
-                    }
-                }
-                y.append(Int32(c)); s.append(Int32(subject))
-            }
-        }
-        return try RawWindows(name: "synthetic", length: 32, channels: ["a", "b", "c"], classes: ["slow", "mid", "fast"], x: x, y: y, subjects: s)
-            .split(.subject(test: [5, 6], val: [4], valCount: 0, seed: 1))
-    }
+    func synthetic() throws -> WindowDataset { try SyntheticWindows.dataset() }
 
     func graph(input: [Int] = [32, 3, 1]) -> Graph {
         Graph(inputs: [.init(name: "x", shape: input)], nodes: [
@@ -44,8 +26,8 @@ final class TrainerTests: XCTestCase {
         var config = Trainer.Config()
         config.epochs = 15
         config.batch = 16
-        let a = try Trainer(network: try GraphNetwork(graph(), seed: 3), config: config).run(d)
-        let b = try Trainer(network: try GraphNetwork(graph(), seed: 3), config: config).run(d)
+        let a = try Trainer(network: try GraphNetwork(graph(), seed: 3), config: config).run(d).reports
+        let b = try Trainer(network: try GraphNetwork(graph(), seed: 3), config: config).run(d).reports
         XCTAssertLessThan(a.last!.loss, a.first!.loss / 2)
         XCTAssertGreaterThan(a.last!.test.accuracy, 0.9)
         XCTAssertEqual(a.map(\.loss), b.map(\.loss), "same seed, same run")
@@ -59,7 +41,7 @@ final class TrainerTests: XCTestCase {
         config.epochs = 1
         let url = try Fixtures.temporaryDirectory().appendingPathComponent("ckpt.json")
         let network = try GraphNetwork(graph(), seed: 4)
-        _ = try Trainer(network: network, config: config, checkpoint: url).run(d)
+        _ = try Trainer(network: network, config: config, checkpoint: url).run(d).reports
         let restored = try Checkpoint.read(from: url).makeNetwork()
         XCTAssertEqual(restored.parameters.map(\.data), network.parameters.map(\.data))
         let x = Tensor(shape: [2, 32, 3, 1], data: (0..<192).map { Float($0 % 7) / 7 })

@@ -2,7 +2,8 @@
  * Model runner firmware: links a generated micronas deployment (micronas_model.c, built with
  * -DMICRONAS_PROFILE) and runs it on samples read from stdin (semihosting on a board or the
  * emulator, a pipe on the host). Written by the Swift `Deploy` module (ModelRunner.swift).
- *   in:  "MNM1", uint32 flags (bit 0: run each sample once untimed first, warm caches),
+ *   in:  "MNM1", uint32 flags (bit 0: run each sample once untimed first, warm caches; bit 1: run only
+ *        the first sample once untimed first, so every later invoke follows the previous one),
  *        uint32 samples, then samples x MICRONAS_INPUT_BYTES.
  *   out: "MNR1", uint32 ops, then per sample: the output bytes (MICRONAS_OUTPUT_BYTES, padded to 4),
  *        uint32 cycles per op (DWT->CYCCNT minus the cost of reading it; 0 on the host), uint32
@@ -83,7 +84,7 @@ int main(void) {
     static const char pad[4];
     for (uint32_t s = 0; s < samples; s++) {
         read_exact(input, sizeof input);
-        if (flags & 1u) {
+        if ((flags & 1u) || ((flags & 2u) && s == 0)) {
             memcpy(micronas_input(), input, sizeof input);
             micronas_invoke();
         }

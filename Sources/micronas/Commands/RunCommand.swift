@@ -42,7 +42,7 @@ struct RunCommand: ParsableCommand {
             let per = d.runner.generator.inputBytes
             let samples = (0..<n).map { Array(array.data[($0 * per)..<(($0 + 1) * per)]) }
             printError("running \(n) sample(s) of \(model) on the emulated \(b.name)…")
-            let r = try d.run(samples, warm: warm)
+            let r = try d.run(samples, warmup: warm ? .everySample : .none)
             let isFloatOut = d.lowered.model.values[outName]!.type.isFloat
             let out = NPYArray(dtype: isFloatOut ? .float32 : .int8, shape: (batched ? [n] : []) + outShape, data: r.outputs.flatMap { $0 })
             try out.write(to: URL(fileURLWithPath: output))

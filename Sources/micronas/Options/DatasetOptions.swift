@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Graph
 
 extension HAPT.Channels: ExpressibleByArgument {}
 
@@ -37,8 +38,8 @@ struct DatasetOptions: ParsableArguments {
         _ = try subjects(valSubjects, "--val-subjects")
     }
 
-    func windowOptions(for source: String) -> HAPT.WindowOptions {
-        let length = window ?? (source.lowercased().hasSuffix(".mat") || FileManager.default.fileExists(atPath: source + "/right_classall_clean.mat") ? 64 : 128)
+    func windowOptions(for source: String, defaultLength: Int? = nil) -> HAPT.WindowOptions {
+        let length = window ?? defaultLength ?? (source.lowercased().hasSuffix(".mat") || FileManager.default.fileExists(atPath: source + "/right_classall_clean.mat") ? 64 : 128)
         return HAPT.WindowOptions(length: length, step: step ?? max(1, length / 2), channels: channels, transitions: transitions)
     }
 
@@ -62,7 +63,10 @@ struct DatasetOptions: ParsableArguments {
         }
     }
 
-    func load(_ nameOrPath: String) throws -> WindowDataset {
-        try DatasetStore().windows(nameOrPath, options: windowOptions(for: nameOrPath)).split(try splitOptions)
+    /// The dataset split and normalized: with its training windows' statistics, or with a model's
+    /// `preprocessing` (its window is then the default window length too).
+    func load(_ nameOrPath: String, preprocessing: Preprocessing? = nil) throws -> WindowDataset {
+        try DatasetStore().windows(nameOrPath, options: windowOptions(for: nameOrPath, defaultLength: preprocessing?.window))
+            .split(try splitOptions, normalization: preprocessing.map { ($0.mean, $0.std) })
     }
 }
