@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Graph
+import Support
 
 /// Writes one line to stderr (progress and errors; stdout carries results only).
 func printError(_ message: String) {
@@ -47,4 +49,12 @@ func kib(_ bytes: UInt64) -> String {
 func readFile(_ path: String, option: String) throws -> Data {
     guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("\(option): cannot read \(path)") }
     return data
+}
+
+/// A Graph JSON file named by `option`; errors name the file.
+func readGraph(_ path: String, option: String = "--graph") throws -> Graph {
+    let bytes = try readFile(path, option: option)
+    do { return try JSONDecoder().decode(Graph.self, from: bytes) } catch let e as DecodingError {
+        throw GraphError("\(path): not a Graph: \(e.summary)")
+    }
 }

@@ -15,12 +15,7 @@ final class DeployCommandTests: XCTestCase {
 
     /// The last stderr line of a failing command (progress lines may come first).
     func failure(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let r = try micronas(args)
-        XCTAssertNotEqual(r.status, 0, "expected failure: \(args)", file: file, line: line)
-        XCTAssertFalse(r.stderr.contains("Fatal error"), "trapped: \(r.stderr)", file: file, line: line)
-        let last = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
-        XCTAssertTrue(last.hasPrefix("error: "), "not one error line: \(r.stderr)", file: file, line: line)
-        return last
+        try Fixtures.micronasFailure(args, file: file, line: line)
     }
 
     var fixtures: URL { Fixtures.root.appendingPathComponent("Tests/DeployTests/Fixtures") }

@@ -11,12 +11,7 @@ final class EvaluateCommandTests: XCTestCase {
     func micronas(_ args: [String]) throws -> Fixtures.Outcome { try Fixtures.capture(Fixtures.micronas, args) }
 
     func failure(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let r = try micronas(args)
-        XCTAssertNotEqual(r.status, 0, "expected failure: \(args)", file: file, line: line)
-        XCTAssertFalse(r.stderr.contains("Fatal error"), "trapped: \(r.stderr)", file: file, line: line)
-        let last = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
-        XCTAssertTrue(last.hasPrefix("error: "), "not one error line: \(r.stderr)", file: file, line: line)
-        return last
+        try Fixtures.micronasFailure(args, file: file, line: line)
     }
 
     static let graph = """

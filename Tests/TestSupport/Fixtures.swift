@@ -2,6 +2,7 @@ import Foundation
 import Kernels
 import Support
 import Targets
+import XCTest
 
 /// Paths and builders shared by the test targets.
 public enum Fixtures {
@@ -80,6 +81,17 @@ public enum Fixtures {
         p.waitUntilExit()
         group.wait()
         return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// Runs `micronas` expecting it to fail as a user should see it: a non-zero exit, no trap, the
+    /// last stderr line an `error: …` line (progress lines may come first); returns that line.
+    public static func micronasFailure(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let r = try capture(micronas, args)
+        XCTAssertNotEqual(r.status, 0, "expected failure: \(args)", file: file, line: line)
+        XCTAssertFalse(r.stderr.contains("Fatal error"), "trapped: \(r.stderr)", file: file, line: line)
+        let last = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(last.hasPrefix("error: "), "not one error line: \(r.stderr)", file: file, line: line)
+        return last
     }
 
     /// The built `micronas` next to the running test bundle.

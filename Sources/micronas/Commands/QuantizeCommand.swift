@@ -34,11 +34,7 @@ struct QuantizeCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let bytes = try readFile(graph, option: "--graph")
-            let g: Graph
-            do { g = try JSONDecoder().decode(Graph.self, from: bytes) } catch let e as DecodingError {
-                throw GraphError("\(graph): not a Graph: \(e.summary)")
-            }
+            let g = try readGraph(graph)
             let c = try Checkpoint.read(from: URL(fileURLWithPath: checkpoint))
             guard c.graph == g else { throw GraphError("\(checkpoint): holds the parameters of another graph than \(graph)") }
             let network: GraphNetwork

@@ -61,11 +61,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let bytes = try readFile(graph, option: "--graph")
-            let g: Graph
-            do { g = try JSONDecoder().decode(Graph.self, from: bytes) } catch let e as DecodingError {
-                throw GraphError("\(graph): not a Graph: \(e.summary)")
-            }
+            let g = try readGraph(graph)
             if let t = threads { BLASThreads.count = t }
             let network: GraphNetwork
             do { network = try GraphNetwork(g, seed: data.seed) } catch let e as GraphError { throw GraphError("\(graph): \(e)") }
