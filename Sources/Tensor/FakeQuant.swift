@@ -43,8 +43,9 @@ extension Tensor {
 
     /// Weights fake-quantized per channel (last axis), symmetric narrow range: every value is
     /// inside its channel's range, so the gradient passes unchanged.
-    public func fakeQuantizedPerChannel() -> Tensor {
-        let scales = symmetricChannelScales, c = shape.last!
+    /// `scales`: this tensor's `symmetricChannelScales`, when the caller has them already.
+    public func fakeQuantizedPerChannel(scales given: [Float]? = nil) -> Tensor {
+        let scales = given ?? symmetricChannelScales, c = shape.last!
         var y = [Float](repeating: 0, count: count)
         for i in 0..<count {
             let s = scales[i % c]

@@ -14,6 +14,9 @@ public final class GraphNetwork {
     /// The values the int8 model requantizes — the graph input and every conv2d, dense, add and
     /// mean output (after its fused activation) — in graph order: where fake quantization sits.
     public let quantizationPoints: [String]
+    /// For every value, the quantization point whose grid it is on (dropout, reshape and pools keep
+    /// their input's quantization).
+    let quantizationSource: [String: String]
     /// When set (one entry per quantization point), `forward` computes what the int8 model computes:
     /// weights fake-quantized per output channel, every quantization point fake-quantized with its
     /// entry, the softmax output onto TFLite's fixed 1/256, −128 grid (quantization-aware training,
@@ -23,7 +26,7 @@ public final class GraphNetwork {
     public init(_ graph: Graph, seed: UInt64) throws {
         self.graph = graph
         shapes = try graph.inferShapes()
-        quantizationPoints = Self.points(graph)
+        (quantizationPoints, quantizationSource) = Self.points(graph)
         guard graph.inputs.count == 1, graph.outputs.count == 1 else { throw GraphError("training needs one input and one output") }
         var g = SplitMix64(seed: seed)
         for node in graph.nodes {
@@ -47,22 +50,21 @@ public final class GraphNetwork {
 
     private init(graph: Graph, shapes: [String: [Int]], weights: [String: Tensor], biases: [String: Tensor]) {
         (self.graph, self.shapes, self.weights, self.biases) = (graph, shapes, weights, biases)
-        quantizationPoints = Self.points(graph)
+        (quantizationPoints, quantizationSource) = Self.points(graph)
     }
 
-    /// For every value, the quantization point whose grid it is on (dropout, reshape and pools keep
-    /// their input's quantization).
-    var quantizationSource: [String: String] {
+    /// The ops whose output the int8 model requantizes.
+    static let requantizing: Set<OpKind> = [.conv2d, .dense, .add, .mean]
+
+    /// The quantization points, and for every value the point whose grid it is on.
+    static func points(_ graph: Graph) -> ([String], [String: String]) {
+        let points = graph.inputs.map(\.name) + graph.nodes.filter { requantizing.contains($0.op) }.map(\.name)
         var source: [String: String] = [:]
-        for p in quantizationPoints { source[p] = p }
+        for p in points { source[p] = p }
         for node in graph.nodes where [.dropout, .reshape, .averagePool2d, .maxPool2d].contains(node.op) {
             source[node.name] = source[node.inputs[0]]
         }
-        return source
-    }
-
-    static func points(_ graph: Graph) -> [String] {
-        graph.inputs.map(\.name) + graph.nodes.filter { [.conv2d, .dense, .add, .mean].contains($0.op) }.map(\.name)
+        return (points, source)
     }
 
     /// A copy with its own parameter tensors (same values, own gradients): what a worker thread
@@ -90,11 +92,14 @@ public final class GraphNetwork {
             guard let q = fq?[name] else { return t }
             return t.fakeQuantized(scale: q.scale, zeroPoint: q.zeroPoint)
         }
-        func weight(_ name: String) -> Tensor { fq == nil ? weights[name]! : weights[name]!.fakeQuantizedPerChannel() }
-        // The int8 model's bias is int32 at s_in · s_w[c]: round it there too.
-        func bias(_ node: Node) -> Tensor? {
-            guard let b = biases[node.name], let fq, let source = quantizationSource[node.inputs[0]], let inQ = fq[source] else { return biases[node.name] }
-            return b.fakeQuantizedBias(scales: weights[node.name]!.symmetricChannelScales.map { inQ.scale * $0 })
+        // Weights per output channel; the int8 model's bias is int32 at s_in · s_w[c]: round it there
+        // too (the channel scales computed once for both).
+        func parameters(_ node: Node) -> (weight: Tensor, bias: Tensor?) {
+            let w = weights[node.name]!, b = biases[node.name]
+            guard fq != nil else { return (w, b) }
+            let scales = w.symmetricChannelScales
+            guard let b, let source = quantizationSource[node.inputs[0]], let inQ = fq?[source] else { return (w.fakeQuantizedPerChannel(scales: scales), b) }
+            return (w.fakeQuantizedPerChannel(scales: scales), b.fakeQuantizedBias(scales: scales.map { inQ.scale * $0 }))
         }
         var values: [String: Tensor] = [graph.inputs[0].name: point(graph.inputs[0].name, x)]
         let n = x.shape[0]
@@ -105,10 +110,12 @@ public final class GraphNetwork {
             switch node.op {
             case .conv2d:
                 let s = node.stride ?? [1, 1]
-                y = a.conv2d(weight(node.name), bias: bias(node), stride: (s[0], s[1]), same: (node.padding ?? .same) == .same,
+                let (w, b) = parameters(node)
+                y = a.conv2d(w, bias: b, stride: (s[0], s[1]), same: (node.padding ?? .same) == .same,
                              relu: node.fusedActivation == .relu)
             case .dense:
-                y = a.reshaped([n, a.count / n]).dense(weight(node.name), bias: bias(node))
+                let (w, b) = parameters(node)
+                y = a.reshaped([n, a.count / n]).dense(w, bias: b)
             case .add:
                 y = a + values[node.inputs[1]]!
             case .mean:
@@ -136,7 +143,7 @@ public final class GraphNetwork {
             case .relu6 where [.conv2d, .dense, .add].contains(node.op): y = y.relu6()
             default: break
             }
-            if [.conv2d, .dense, .add, .mean].contains(node.op) { y = point(node.name, y) }
+            if Self.requantizing.contains(node.op) { y = point(node.name, y) }
             values[node.name] = y
         }
         return values[last]!
