@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "Characterization", dependencies: ["SearchSpace", "Graph", "Deploy", "Kernels", "Targets", "Metrics", "Support", "CSQLite"]),
 
         /// The differentiable search: `RelaxedCost` (Eq. 5) for now; the supernet, DNAS and the fit guarantee next.
-        .target(name: "Search", dependencies: ["SearchSpace", "Graph", "Characterization", "Deploy", "Tensor"]),
+        .target(name: "Search", dependencies: ["SearchSpace", "Graph", "Training", "Tensor", "Characterization", "Datasets", "Deploy", "Metrics", "Support"]),
 
         /// int8 models over a dataset split on the emulated board: inputs prepared with the model's own
         /// normalization, outputs checked against the Swift reference, accuracy, latency and memory.
@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "SearchSpaceTests", dependencies: ["SearchSpace", "Graph", "Tensor", "Training", "Deploy", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "CharacterizationTests", dependencies: ["Characterization", "SearchSpace", "Deploy", "Kernels", "Emulator", "Targets", "Graph", "Datasets", "Support", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Characterization", "SearchSpace", "Deploy", "Graph", "Tensor", "Support", "TestSupport"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Characterization", "SearchSpace", "Deploy", "Graph", "Tensor", "Training", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Quant", "Support", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensor", "Graph", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Expectations over independent discrete choices — what the hardware-aware search prices an
 /// architecture's probability vectors with (MicroNAS Eq. 5, α̂_yᵀ · HW · α̂_x, generalized to any
 /// number of decision groups).
@@ -48,17 +50,80 @@ extension Tensor {
     /// distributions of a skippable cell's input and output. ∂/∂weights[i] = g · vectors[i],
     /// ∂/∂vectors[i] = weights[i] · g.
     public static func mixture(_ weights: Tensor, _ vectors: [Tensor]) -> Tensor {
-        precondition(weights.count == vectors.count && !vectors.isEmpty, "mixture: \(weights.count) weights for \(vectors.count) vectors")
+        precondition(weights.count == vectors.count, "mixture: \(weights.count) weights for \(vectors.count) vectors")
+        return weightedSum(weights, indices: Array(vectors.indices), vectors)
+    }
+
+    /// Σ_i weights[indices[i]] · vectors[i] (vectors of one shape): a mixture over some of the
+    /// choices a probability vector weights (a supernet's paths, leaving out those it skips).
+    /// ∂/∂weights[indices[i]] = g · vectors[i], ∂/∂vectors[i] = weights[indices[i]] · g.
+    public static func weightedSum(_ weights: Tensor, indices: [Int], _ vectors: [Tensor]) -> Tensor {
+        precondition(indices.count == vectors.count && !vectors.isEmpty && indices.allSatisfy { weights.data.indices.contains($0) },
+                     "weightedSum: \(indices.count) indices into \(weights.count) weights for \(vectors.count) vectors")
         let shape = vectors[0].shape
-        precondition(vectors.allSatisfy { $0.shape == shape }, "mixture: vectors of different shapes")
+        precondition(vectors.allSatisfy { $0.shape == shape }, "weightedSum: vectors of different shapes")
         var out = [Float](repeating: 0, count: vectors[0].count)
-        for (w, v) in zip(weights.data, vectors) { for i in 0..<out.count { out[i] += w * v.data[i] } }
+        out.withUnsafeMutableBufferPointer { o in
+            for (i, v) in zip(indices, vectors) {
+                let w = weights.data[i]
+                v.data.withUnsafeBufferPointer { vp in for k in 0..<o.count { o[k] += w * vp[k] } }
+            }
+        }
         return Tensor(shape: shape, data: out, parents: [weights] + vectors) { t in
             let g = t.grad!
             if weights.requiresGrad {
-                weights.accumulate(vectors.map { v in zip(g, v.data).reduce(0) { $0 + $1.0 * $1.1 } })
+                var gw = [Float](repeating: 0, count: weights.count)
+                for (i, v) in zip(indices, vectors) {
+                    var dot: Double = 0
+                    g.withUnsafeBufferPointer { gp in v.data.withUnsafeBufferPointer { vp in for k in 0..<gp.count { dot += Double(gp[k] * vp[k]) } } }
+                    gw[i] += Float(dot)
+                }
+                weights.accumulate(gw)
             }
-            for (w, v) in zip(weights.data, vectors) where v.requiresGrad { v.accumulate(g.map { $0 * w }) }
+            for (i, v) in zip(indices, vectors) where v.requiresGrad {
+                let w = weights.data[i]
+                v.accumulate(g.map { $0 * w })
+            }
+        }
+    }
+
+    /// self ⊙ m over the last axis (m has `shape.last` values): a channel mask. ∂/∂self = g ⊙ m,
+    /// ∂/∂m[c] = Σ over the other axes of g ⊙ self.
+    public func channelScaled(_ m: Tensor) -> Tensor {
+        let c = shape.last!
+        precondition(m.count == c, "channelScaled: \(m.count) factors for \(c) channels")
+        var out = data
+        let f = m.data
+        out.withUnsafeMutableBufferPointer { o in f.withUnsafeBufferPointer { fp in
+            var i = 0
+            while i < o.count { for k in 0..<c { o[i + k] *= fp[k] }; i += c }
+        } }
+        return Tensor(shape: shape, data: out, parents: [self, m]) { t in
+            let g = t.grad!
+            if self.requiresGrad {
+                var dx = g
+                dx.withUnsafeMutableBufferPointer { d in f.withUnsafeBufferPointer { fp in
+                    var i = 0
+                    while i < d.count { for k in 0..<c { d[i + k] *= fp[k] }; i += c }
+                } }
+                self.accumulate(dx)
+            }
+            if m.requiresGrad {
+                var gm = [Double](repeating: 0, count: c)
+                g.withUnsafeBufferPointer { gp in self.data.withUnsafeBufferPointer { x in
+                    var i = 0
+                    while i < gp.count { for k in 0..<c { gm[k] += Double(gp[i + k] * x[i + k]) }; i += c }
+                } }
+                m.accumulate(gm.map { Float($0) })
+            }
+        }
+    }
+
+    /// The natural logarithm of every value (positive values). ∂ = g / x.
+    public func logarithm() -> Tensor {
+        Tensor(shape: shape, data: data.map { logf($0) }, parents: [self]) { t in
+            let g = t.grad!
+            self.accumulate((0..<g.count).map { g[$0] / self.data[$0] })
         }
     }
 

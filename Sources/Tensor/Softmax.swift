@@ -75,10 +75,19 @@ extension Tensor {
     /// Gumbel-softmax over the last axis: softmax((x + G) / τ) with G = −log(−log U), U ~ U(0, 1)
     /// drawn from `generator` (composite: the noise is a constant).
     public func gumbelSoftmax(temperature tau: Float, using generator: inout some RandomNumberGenerator) -> Tensor {
-        let noise = Tensor(shape: shape, data: (0..<count).map { _ in
+        gumbelSoftmax(temperature: tau, noise: Tensor.gumbelNoise(count, using: &generator))
+    }
+
+    /// Gumbel-softmax with given noise (`gumbelNoise`): the same sample on several copies of x.
+    public func gumbelSoftmax(temperature tau: Float, noise: [Float]) -> Tensor {
+        (self + Tensor(shape: shape, data: noise)).scaled(by: 1 / tau).softmax()
+    }
+
+    /// `count` draws of the standard Gumbel distribution, −log(−log U), U ~ U(0, 1).
+    public static func gumbelNoise(_ count: Int, using generator: inout some RandomNumberGenerator) -> [Float] {
+        (0..<count).map { _ in
             let u = Float.random(in: Float.leastNormalMagnitude..<1, using: &generator)
             return -logf(-logf(u))
-        })
-        return (self + noise).scaled(by: 1 / tau).softmax()
+        }
     }
 }

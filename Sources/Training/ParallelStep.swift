@@ -29,7 +29,7 @@ public struct ParallelStep {
     public mutating func lossAndGradients(_ x: Tensor, labels: [Int], classes: Int, seed: UInt64, observe: Bool = false) -> Float {
         let n = x.shape[0]
         let per = x.count / n
-        let parts = (0..<workers).map { w in (n * w / workers)..<(n * (w + 1) / workers) }.filter { !$0.isEmpty }
+        let parts = BatchSplit.parts(n, workers: workers)
         let master = network.parameters
         // Copy the current parameter values into every replica.
         for r in replicas {
@@ -38,16 +38,12 @@ public struct ParallelStep {
         }
         var losses = [Float](repeating: 0, count: parts.count)
         var seen = [[String: (min: Float, max: Float)]](repeating: [:], count: parts.count)
-        let saved = BLASThreads.count
-        if parts.count > 1 { BLASThreads.count = 1; BLASThreads.useOneThread() }
-        defer { BLASThreads.count = saved }
         // Each worker reads the batch and touches only its own replica.
         nonisolated(unsafe) let replicas = self.replicas
         let values = x.data, sampleShape = Array(x.shape.dropFirst())
         losses.withUnsafeMutableBufferPointer { out in seen.withUnsafeMutableBufferPointer { seen in
             nonisolated(unsafe) let out = out, seen = seen
-            DispatchQueue.concurrentPerform(iterations: parts.count) { w in
-                let range = parts[w]
+            BatchSplit.run(parts) { w, range in
                 let slice = Tensor(shape: [range.count] + sampleShape, data: Array(values[(range.lowerBound * per)..<(range.upperBound * per)]))
                 var g = SplitMix64(seed: seed &+ UInt64(w) &* 0x9E37_79B9)
                 var mine: [String: (min: Float, max: Float)] = [:]
@@ -77,5 +73,27 @@ public struct ParallelStep {
             p.grad = sum
         }
         return losses.reduce(0, +)
+    }
+}
+
+/// A batch split over worker threads: contiguous parts in worker order, run concurrently with BLAS
+/// on one thread per worker (the workers are the parallelism).
+public enum BatchSplit {
+    /// `workers` contiguous parts of 0..<n (empty ones left out).
+    public static func parts(_ n: Int, workers: Int) -> [Range<Int>] {
+        let workers = max(1, workers)
+        return (0..<workers).map { w in (n * w / workers)..<(n * (w + 1) / workers) }.filter { !$0.isEmpty }
+    }
+
+    /// Runs `body(worker, part)` for every part, concurrently when there are several.
+    public static func run(_ parts: [Range<Int>], _ body: (Int, Range<Int>) -> Void) {
+        let saved = BLASThreads.count
+        if parts.count > 1 { BLASThreads.count = 1; BLASThreads.useOneThread() }
+        defer { BLASThreads.count = saved }
+        // The caller's body touches only what each worker owns (its part, its own tensors).
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: parts.count) { w in body(w, parts[w]) }
+        }
     }
 }

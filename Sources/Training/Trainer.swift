@@ -76,7 +76,7 @@ public struct Trainer {
     }
 
     /// The batch tensor [B] + input shape for `indices`; the dataset's windows are [T, S].
-    static func batch(_ d: WindowDataset, _ indices: ArraySlice<Int>, inputShape: [Int]) -> Tensor {
+    public static func batch(_ d: WindowDataset, _ indices: ArraySlice<Int>, inputShape: [Int]) -> Tensor {
         let w = d.windowSize
         var x = [Float](repeating: 0, count: indices.count * w)
         for (k, i) in indices.enumerated() {
@@ -164,7 +164,7 @@ public struct Trainer {
     }
 
     /// What identifies the data a checkpoint's run trained on (a resumed run must see the same).
-    static func fingerprint(_ d: WindowDataset) -> String {
+    public static func fingerprint(_ d: WindowDataset) -> String {
         var h = FNV1a()
         d.y.withUnsafeBytes { h.add(Array($0)) }
         h.add(d.split.map(\.rawValue))

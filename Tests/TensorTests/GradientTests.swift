@@ -58,6 +58,12 @@ final class GradientTests: XCTestCase {
         } } }
         XCTAssertEqual(Double(Tensor.multilinear(table, f).data[0]), direct, accuracy: 1e-5)
         check([random([2]), random([5]), random([5])]) { Tensor.mixture($0[0], [$0[1], $0[2]]) }
+        // A mixture over some of the weighted choices (a supernet's paths, skipped ones left out).
+        check([random([4]), random([2, 3]), random([2, 3])]) { Tensor.weightedSum($0[0], indices: [3, 1], [$0[1], $0[2]]) }
+        check([random([2, 3, 2, 4]), random([4])]) { $0[0].channelScaled($0[1]) }
+        let positive = random([5])
+        positive.data = positive.data.map { abs($0) + 0.5 }
+        check([positive]) { $0[0].logarithm() }
         let a = random([1]), b = random([1]), c = random([1])
         a.data = [0.9]; b.data = [-0.3]; c.data = [0.2]
         check([a, b, c]) { Tensor.maximum($0) }
