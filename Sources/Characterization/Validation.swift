@@ -35,6 +35,7 @@ extension Characterizer {
         public var tableCycles: Double, measuredCycles: Double
         public var plannedArena: Int, measuredArena: Int
         public var macs: Int, stackBytes: Int, staticBytes: Int
+        public var flashBytes: Int
     }
 
     public func measure(_ arch: Architecture, table: LookupTable, seed: UInt64 = 1) throws -> Measurement {
@@ -45,7 +46,7 @@ extension Characterizer {
         let arena = d.footprint.arenaBytes
         return Measurement(tableCycles: try Self.predictCycles(graph, table: table), measuredCycles: Double(r.invokeCycles[0]),
                            plannedArena: arena, measuredArena: r.arenaHighWater, macs: d.lowered.ops.reduce(0) { $0 + $1.macs },
-                           stackBytes: r.stackBytes, staticBytes: d.footprint.staticRAMBytes - arena)
+                           stackBytes: r.stackBytes, staticBytes: d.footprint.staticRAMBytes - arena, flashBytes: d.footprint.flashBytes)
     }
 
     /// The per-invoke overhead: one architecture (the first `seed` samples) measured whole, less Σ

@@ -18,14 +18,24 @@ public enum Export {
 
     public static func write(_ model: QuantizedModel, name: String, to folder: URL, replacing: Bool,
                              toolchain: KernelToolchain, boards: [Board]) throws -> Summary {
-        let lowered = try ModelFile.lower(model, name: name)
         let tflite = try TFLiteWriter.encode(model)
-        let generator = CodeGenerator(lowered)
+        var summary: Summary? = nil
         try AtomicWrite.folder(at: folder, replacing: replacing) { temporary in
             try Data(tflite).write(to: temporary.appendingPathComponent("model.tflite"))
-            try generator.write(to: temporary.appendingPathComponent("c"), kernelsDirectory: toolchain.kernelsDirectory, boards: boards)
+            summary = try writeC(model, name: name, to: temporary.appendingPathComponent("c"), toolchain: toolchain, boards: boards)
         }
-        return Summary(folder: folder, tfliteBytes: tflite.count, arenaBytes: generator.plan.arenaBytes,
+        summary!.folder = folder
+        summary!.tfliteBytes = tflite.count
+        return summary!
+    }
+
+    /// Only the C deployment folder (created; it must not exist), e.g. beside a `.tflite` written
+    /// elsewhere. `folder` and `tfliteBytes` of the summary describe the C folder and the model's encoding.
+    public static func writeC(_ model: QuantizedModel, name: String, to folder: URL, toolchain: KernelToolchain, boards: [Board]) throws -> Summary {
+        let lowered = try ModelFile.lower(model, name: name)
+        let generator = CodeGenerator(lowered)
+        try generator.write(to: folder, kernelsDirectory: toolchain.kernelsDirectory, boards: boards)
+        return Summary(folder: folder, tfliteBytes: try TFLiteWriter.encode(model).count, arenaBytes: generator.plan.arenaBytes,
                        kernelSources: generator.kernelSources, ops: lowered.ops.count)
     }
 }

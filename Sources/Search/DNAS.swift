@@ -246,9 +246,13 @@ public struct DNAS {
                 out[w] = l.data[0]
             }
         }
-        // The hardware losses on the main thread, on their own copy.
+        // The hardware losses on the main thread, on their own copy, priced under softmax(α): the
+        // exact expected latency and arena of the architectures the Gumbel samples are drawn from
+        // (Gumbel-max draws from softmax(α) at every τ). Priced under the τ-flattened samples
+        // instead, the expectation stays near the space's mean while τ is high whatever α is, and
+        // the penalty drives α to the smallest choices before the weights have learnt anything.
         let own = alpha.copy()
-        let terms = loss.terms(own.probabilities(noise: noise, temperature: temperature))
+        let terms = loss.terms(own.probabilities())
         if terms.total.requiresGrad { terms.total.backward() }
         copies.append(own)
         for (k, t) in alpha.groups.enumerated() {

@@ -73,16 +73,21 @@ public final class Supernet {
     public func forward(_ x: Tensor, _ p: DecisionProbabilities, parameters given: [String: Tensor]? = nil,
                         dropout generator: UnsafeMutablePointer<SplitMix64>? = nil, skipBelow threshold: Float = 0) -> Tensor {
         let w = given ?? parameters
-        func conv(_ input: Tensor, _ node: String, stride: (Int, Int) = (1, 1), relu: Bool) -> Tensor {
-            input.conv2d(w[node + ".w"]!, bias: w[node + ".b"]!, stride: stride, same: true, relu: relu)
+        // Convs run at the widths the masks can still select: `input` carries only its leading
+        // channels (the rest are zero), the output gets `outputs` channels.
+        func conv(_ input: Tensor, _ node: String, outputs: Int, stride: (Int, Int) = (1, 1), relu: Bool) -> Tensor {
+            let filter = w[node + ".w"]!.filterBlock(inputs: input.shape[3], outputs: outputs)
+            return input.conv2d(filter, bias: w[node + ".b"]!.leadingChannels(outputs), stride: stride, same: true, relu: relu)
         }
         func kept(_ q: Tensor) -> [Int] {
             let top = q.data.indices.max { q.data[$0] < q.data[$1] }!
             return q.data.indices.filter { q.data[$0] >= threshold || $0 == top }
         }
-        func mask(_ q: Tensor, _ masks: [Tensor]) -> Tensor {
+        /// The mask over the widest selectable filter count, and that count.
+        func mask(_ q: Tensor, _ masks: [Tensor], _ choices: [Int]) -> (Tensor, Int) {
             let k = kept(q)
-            return Tensor.weightedSum(q, indices: k, k.map { masks[$0] })
+            let width = k.map { choices[$0] }.max()!
+            return (Tensor.weightedSum(q, indices: k, k.map { masks[$0] }).leadingChannels(width), width)
         }
         func drop(_ t: Tensor) -> Tensor {
             guard let g = generator else { return t }
@@ -91,37 +96,42 @@ public final class Supernet {
         var h = x
         for (i, q) in p.timeReduce.enumerated() {
             let k = kept(q.kernel)
-            let paths = k.map { conv(h, "tr\(i)_k\(SearchSpace.kernels[$0])", stride: (2, 1), relu: true) }
-            h = drop(Tensor.weightedSum(q.kernel, indices: k, paths).channelScaled(mask(q.filters, trMasks)))
+            let (m, width) = mask(q.filters, trMasks, space.trFilterChoices)
+            let paths = k.map { conv(h, "tr\(i)_k\(SearchSpace.kernels[$0])", outputs: width, stride: (2, 1), relu: true) }
+            h = drop(Tensor.weightedSum(q.kernel, indices: k, paths).channelScaled(m))
         }
         for (j, q) in p.sensorFusion.enumerated() {
             let s = space.isStride2(sensorCell: j) ? 2 : 1
             let runs = q.identity.map { $0.data[0] >= threshold || $0.data[0] >= $0.data[1] } ?? true
             var cell: Tensor? = nil
             if runs {
-                let b = conv(h, "sf\(j)_b", stride: (1, s), relu: true).channelScaled(mask(q.bottleneck, sfMasks))
+                let (mb, wb) = mask(q.bottleneck, sfMasks, space.sfFilterChoices)
+                let (mf, wf) = mask(q.filters, sfMasks, space.sfFilterChoices)
+                let b = conv(h, "sf\(j)_b", outputs: wb, stride: (1, s), relu: true).channelScaled(mb)
                 var terms: [Tensor] = []
                 for (ki, k) in SearchSpace.kernels.enumerated() where q.branches[ki].data[1] >= threshold {
-                    terms.append(Tensor.weightedSum(q.branches[ki], indices: [1], [conv(b, "sf\(j)_k\(k)", relu: false)]))
+                    terms.append(Tensor.weightedSum(q.branches[ki], indices: [1], [conv(b, "sf\(j)_k\(k)", outputs: wf, relu: false)]))
                 }
                 if q.residual.data[1] >= threshold {
-                    terms.append(Tensor.weightedSum(q.residual, indices: [1], [conv(h, "sf\(j)_res", stride: (1, s), relu: false)]))
+                    terms.append(Tensor.weightedSum(q.residual, indices: [1], [conv(h, "sf\(j)_res", outputs: wf, stride: (1, s), relu: false)]))
                 }
                 // Every switch off: the cell outputs zeros (relaxation only; extraction repairs it).
-                let sum = terms.dropFirst().reduce(terms.first ?? Tensor.zeros(b.shape)) { $0 + $1 }
-                cell = sum.relu().channelScaled(mask(q.filters, sfMasks))
+                let zero = { Tensor.zeros(Array(b.shape.dropLast()) + [wf]) }
+                let sum = terms.dropFirst().reduce(terms.first ?? zero()) { $0 + $1 }
+                cell = sum.relu().channelScaled(mf)
             }
             if let id = q.identity {
                 var indices: [Int] = [], values: [Tensor] = []
                 if let c = cell { indices.append(0); values.append(c) }
                 if id.data[1] >= threshold || cell == nil { indices.append(1); values.append(h) }
-                h = Tensor.weightedSum(id, indices: indices, values)
+                let width = values.map { $0.shape[3] }.max()!
+                h = Tensor.weightedSum(id, indices: indices, values.map { $0.paddedChannels(to: width) })
             } else {
                 h = cell!
             }
             h = drop(h)
         }
-        return conv(h, "out", relu: false).meanHW()
+        return conv(h, "out", outputs: space.classes, relu: false).meanHW()
     }
 
     /// The architecture `a` as a trainable network carrying the supernet's weights (each conv's

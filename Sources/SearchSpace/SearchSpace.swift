@@ -98,3 +98,16 @@ public struct Architecture: Codable, Sendable, Equatable, Hashable {
     enum CodingKeys: String, CodingKey { case timeReduce = "time_reduce", sensorFusion = "sensor_fusion" }
     public init(timeReduce: [TimeReduce], sensorFusion: [SensorFusion]) { (self.timeReduce, self.sensorFusion) = (timeReduce, sensorFusion) }
 }
+
+extension Architecture {
+    /// One line: `TR 5×1/16 3×1/8 · SF b32 k3+k7+res/48 · skip · …`.
+    public var summary: String {
+        let tr = timeReduce.map { "\($0.kernel)x1/\($0.filters)" }.joined(separator: " ")
+        let sf = sensorFusion.map { c -> String in
+            if c.identity { return "skip" }
+            let terms = zip(SearchSpace.kernels, c.branches).filter(\.1).map { "k\($0.0)" } + (c.residual ? ["res"] : [])
+            return "b\(c.bottleneckFilters) \(terms.joined(separator: "+"))/\(c.filters)"
+        }
+        return sf.isEmpty ? "TR \(tr)" : "TR \(tr) · SF " + sf.joined(separator: " · ")
+    }
+}

@@ -17,4 +17,6 @@ public enum CacheDirectory {
     public static var models: URL { root().appendingPathComponent("models") }
     public static var datasets: URL { root().appendingPathComponent("datasets") }
     public static var characterization: URL { root().appendingPathComponent("characterization") }
+    /// Default output folders of `micronas search`.
+    public static var runs: URL { root().appendingPathComponent("runs") }
 }

@@ -64,6 +64,9 @@ final class GradientTests: XCTestCase {
         let positive = random([5])
         positive.data = positive.data.map { abs($0) + 0.5 }
         check([positive]) { $0[0].logarithm() }
+        check([random([2, 3, 5])]) { $0[0].leadingChannels(3) }
+        check([random([2, 3, 2])]) { $0[0].paddedChannels(to: 5) }
+        check([random([3, 2, 4, 5])]) { $0[0].filterBlock(inputs: 2, outputs: 3) }
         let a = random([1]), b = random([1]), c = random([1])
         a.data = [0.9]; b.data = [-0.3]; c.data = [0.2]
         check([a, b, c]) { Tensor.maximum($0) }

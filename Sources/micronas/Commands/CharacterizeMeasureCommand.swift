@@ -87,25 +87,16 @@ struct CharacterizeMeasureCommand: ParsableCommand {
             let store = try TableStore(url: target.tableURL())
             let costHash = LookupTable.costHash(b)
             let kernelHash = try characterizer.kernelHash()
-            var t = try store.table(board: b.name, costHash: costHash, kernelHash: kernelHash)
             let configurations = Set(s.operatorKeys().map(\.text))
-            let before = t.entries.keys.filter(configurations.contains).count
             let start = Date()
             var last = Date.distantPast
-            let (emulated, repriced) = try characterizer.fill(&t, store: store, shard: parts) { p in
+            let c = try characterizer.complete(store: store, shard: parts, progress: { p in
                 guard p.done == p.total || Date().timeIntervalSince(last) >= 1 else { return }
                 last = Date()
                 printError("\(p.done)/\(p.total) configurations (\(p.newEntries) new)")
-            }
+            }, note: printError)
+            let (t, emulated, repriced, before, overhead) = (c.table, c.emulated, c.repriced, c.before, c.overheadCycles)
             let entries = t.entries.keys.filter(configurations.contains).count
-            // A complete table also gets the space's per-invoke overhead (one whole architecture run once).
-            let spaceKey = Characterizer.spaceKey(s)
-            var overhead = try store.overhead(board: b.name, costHash: costHash, kernelHash: kernelHash, space: spaceKey)
-            if overhead == nil && entries == configurations.count {
-                printError("measuring the per-invoke overhead on one whole architecture…")
-                overhead = try characterizer.measureOverhead(table: t)
-                try store.setOverhead(overhead!, board: b.name, costHash: costHash, kernelHash: kernelHash, space: spaceKey)
-            }
             let wall = Date().timeIntervalSince(start)
             if json {
                 var row: [String: Any] = ["board": b.name, "table": store.url.path, "entries": entries, "new_entries": emulated + repriced,
