@@ -54,10 +54,8 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Start over in an output folder that holds another run (its files are replaced).") var force = false
     @Flag(help: "Print the summary as one JSON object.") var json = false
 
-    func validate() throws {
-        _ = try Quantity.milliseconds(latency, option: "--latency")
-        _ = try Quantity.bytes(memory, option: "--memory")
-        if let f = flash { _ = try Quantity.bytes(f, option: "--flash") }
+    /// Checked in `run` (one `error:` line, exit 64) — the limits are parsed there.
+    func check() throws {
         guard (1...100_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 100000") }
         guard (2...100_000).contains(retrainEpochs) else { throw ValidationError("--retrain-epochs must be between 2 and 100000 (QAT needs a float half and a quantized half)") }
         guard (1...1 << 16).contains(batch) else { throw ValidationError("--batch must be between 1 and 65536") }
@@ -82,6 +80,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try check()
             let started = Date()
             var wall: [String: Double] = [:]
             let (b, catalog, toolchain) = try board.resolve()
@@ -104,7 +103,6 @@ struct SearchCommand: ParsableCommand {
             let settings = Settings(board: b.name, dataset: dataset, split: data.split.rawValue, seed: data.seed, limits: limits,
                                     epochs: epochs, retrainEpochs: retrainEpochs, batch: batch, threads: workers, space: space)
             let dir = URL(fileURLWithPath: out ?? CacheDirectory.runs.appendingPathComponent(defaultName(b.name)).path)
-            let resuming = try prepare(dir, settings)
 
             // Characterize.
             var phase = Date()
@@ -119,7 +117,6 @@ struct SearchCommand: ParsableCommand {
             if reported { bar.finish() }
             guard let overhead = completion.overheadCycles else { throw SearchError("the lookup table is incomplete after characterization") }
             let table = completion.table
-            try writeTable(table, overhead: overhead, space: space, to: dir.appendingPathComponent("table.json"))
             wall["characterize"] = Date().timeIntervalSince(phase)
 
             // Feasibility: exact from the table.
@@ -133,6 +130,10 @@ struct SearchCommand: ParsableCommand {
                 if let w = within { why += String(format: "; within %d B the fastest takes %.3f ms", arenaBytes, ms(w.cycles)) }
                 throw SearchError(why + " (lookup table; the arena figure is the liveness lower bound the planner never goes below)")
             }
+
+            // The output folder: only now (an impossible limit or bad input leaves nothing behind).
+            let resuming = try prepare(dir, settings)
+            try writeTable(table, overhead: overhead, space: space, to: dir.appendingPathComponent("table.json"))
 
             // Search.
             phase = Date()
