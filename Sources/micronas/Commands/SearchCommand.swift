@@ -125,9 +125,9 @@ struct SearchCommand: ParsableCommand {
             let fastest = cost.fastest(), smallest = cost.smallest()
             let within = cost.fastest(withinBytes: arenaBytes)
             if within == nil || ms(within!.cycles) > latencyMs {
-                var why = String(format: "no architecture of the %dx%d space fits %@ and %d B of arena on %@: the fastest takes %.3f ms (arena %d B), the smallest arena is %d B (%.3f ms)",
-                                 space.time, space.sensors, latency, arenaBytes, b.name, ms(fastest.cycles), fastest.bytes, smallest.bytes, ms(smallest.cycles))
-                if let w = within { why += String(format: "; within %d B the fastest takes %.3f ms", arenaBytes, ms(w.cycles)) }
+                var why = String(format: "no architecture of the %dx%d space fits %.3f ms and %d B of arena on %@: the fastest takes %.3f ms (arena %d B), the smallest arena is %d B (%.3f ms)",
+                                 space.time, space.sensors, latencyMs, arenaBytes, b.name, ms(fastest.cycles), fastest.bytes, smallest.bytes, ms(smallest.cycles))
+                if let w = within, w.architecture != fastest.architecture { why += String(format: "; within %d B the fastest takes %.3f ms", arenaBytes, ms(w.cycles)) }
                 throw SearchError(why + " (lookup table; the arena figure is the liveness lower bound the planner never goes below)")
             }
 
