@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "SearchSpaceTests", dependencies: ["SearchSpace", "Graph", "Tensor", "Training", "Deploy", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "CharacterizationTests", dependencies: ["Characterization", "SearchSpace", "Deploy", "Kernels", "Emulator", "Targets", "Graph", "Datasets", "Support", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Characterization", "SearchSpace", "Deploy", "Graph", "Tensor", "Training", "Datasets", "Support", "TestSupport"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Characterization", "SearchSpace", "Deploy", "Kernels", "Graph", "Tensor", "Training", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Quant", "Support", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensor", "Graph", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
