@@ -259,7 +259,7 @@ struct SearchCommand: ParsableCommand {
                 try writeJSON(summary, to: dir.appendingPathComponent("summary.json"))
                 if json {
                     let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys]
+                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                     print(String(decoding: try encoder.encode(summary), as: UTF8.self))
                 } else {
                     printTable(summary, clockMHz: b.clockHz.value / 1e6)
@@ -280,7 +280,7 @@ struct SearchCommand: ParsableCommand {
         let fm = FileManager.default
         let runFile = dir.appendingPathComponent("run.json")
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: dir.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw ValidationError("--out \(dir.path) is a file, not a folder") }
@@ -374,7 +374,7 @@ private func writeTable(_ t: LookupTable, overhead: Double, space: SearchSpace, 
 
 private func writeLog(_ log: [DNAS.EpochLog], to url: URL) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     var text = ""
     for e in log { text += String(decoding: try encoder.encode(e), as: UTF8.self) + "\n" }
     try AtomicWrite.file(Data(text.utf8), to: url)
@@ -382,7 +382,7 @@ private func writeLog(_ log: [DNAS.EpochLog], to url: URL) throws {
 
 private func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
     try AtomicWrite.file(try encoder.encode(value), to: url)
 }
 
