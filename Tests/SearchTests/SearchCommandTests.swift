@@ -119,6 +119,9 @@ final class SearchCommandTests: XCTestCase {
         try fails(removing(base, "--latency") + ["--latency=-1ms"], "--latency")
         try fails(removing(base, "--memory") + ["--memory=-4KB"], "--memory")
         try fails(replacing(base, "--latency", "0.001ms"), "fastest takes")
+        // Units: 1 us = 0.001 ms, 16KiB = 0.015625MB = 16384 B.
+        try fails(replacing(replacing(base, "--latency", "1us"), "--memory", "16KiB"), "fits 0.001 ms and 16384 B")
+        try fails(replacing(replacing(base, "--latency", "0.000001s"), "--memory", "0.015625MB"), "fits 0.001 ms and 16384 B")
         try fails(replacing(base, "--memory", "16B"), "smallest arena")
         let short = dir.appendingPathComponent("short")
         try SyntheticWindows.writeNPY(Self.frequencies(length: 16), to: short)

@@ -165,6 +165,13 @@ final class SupernetTests: XCTestCase {
         let tight = try DNAS(space: space, config: config, cost: cost, clockHz: 1e8).run(d)
         XCTAssertGreaterThan(tight.log[0].latencyLoss, 0)
         XCTAssertGreaterThan(tight.log[0].memoryLoss, 0)
+        // …and it moves α towards cheaper architectures: the expected latency and arena under
+        // softmax(α) fall below those of the uniform start.
+        let uniform = Tensor.withoutGradients {
+            HardwareLoss(cost: cost, clockHz: 1e8, limits: config.limits).terms(ArchitectureWeights(space: space).probabilities())
+        }
+        XCTAssertLessThan(tight.log[0].expectedLatencyMs, 0.9 * uniform.expectedMs)
+        XCTAssertLessThan(tight.log[0].expectedArenaBytes, uniform.expectedBytes)
     }
 }
 
