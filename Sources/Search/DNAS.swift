@@ -227,24 +227,11 @@ public struct DNAS {
     /// `alpha`'s grads. The supernet's weights are constants here.
     func architectureStep(_ d: WindowDataset, _ indices: ArraySlice<Int>, inputShape: [Int], noise: [[Float]], temperature: Float)
         -> (Float, HardwareLoss.Terms) {
-        let x = Trainer.batch(d, indices, inputShape: inputShape)
-        let labels = indices.map { Int(d.y[$0]) }
         let constants = supernet.parameters.mapValues { Tensor(shape: $0.shape, data: $0.data) }
-        let parts = BatchSplit.parts(indices.count, workers: config.workers)
-        var copies = parts.map { _ in alpha.copy() }
-        var losses = [Float](repeating: 0, count: parts.count)
-        let n = indices.count, per = x.count / n, sampleShape = Array(x.shape.dropFirst())
+        var copies = BatchSplit.parts(indices.count, workers: config.workers).map { _ in alpha.copy() }
         nonisolated(unsafe) let shared = (copies, constants, supernet)
-        losses.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            BatchSplit.run(parts) { w, range in
-                let slice = Tensor(shape: [range.count] + sampleShape, data: Array(x.data[(range.lowerBound * per)..<(range.upperBound * per)]))
-                let p = shared.0[w].probabilities(noise: noise, temperature: temperature)
-                let logits = shared.2.forward(slice, p, parameters: shared.1, skipBelow: config.skipBelow)
-                let l = logits.crossEntropy(labels: Array(labels[range])).scaled(by: Float(range.count) / Float(n))
-                l.backward()
-                out[w] = l.data[0]
-            }
+        let total = crossEntropy(d, indices, inputShape: inputShape) { w, slice in
+            shared.2.forward(slice, shared.0[w].probabilities(noise: noise, temperature: temperature), parameters: shared.1, skipBelow: config.skipBelow)
         }
         // The hardware losses on the main thread, on their own copy, priced under softmax(α): the
         // exact expected latency and arena of the architectures the Gumbel samples are drawn from
@@ -261,32 +248,20 @@ public struct DNAS {
             for c in copies { if let cg = c.groups[k].grad { any = true; for i in 0..<g.count { g[i] += cg[i] } } }
             t.grad = any ? g : nil
         }
-        return (losses.reduce(0, +), terms)
+        return (total, terms)
     }
 
     /// CE of the training batch under the (constant) Gumbel-softmax sample of α; leaves ∂/∂w in the
     /// supernet's parameters' grads. Dropout between cells.
     func weightStep(_ d: WindowDataset, _ indices: ArraySlice<Int>, inputShape: [Int], noise: [[Float]], temperature: Float, seed: UInt64) -> Float {
-        let x = Trainer.batch(d, indices, inputShape: inputShape)
-        let labels = indices.map { Int(d.y[$0]) }
         let p = Tensor.withoutGradients { alpha.probabilities(noise: noise, temperature: temperature) }
-        let parts = BatchSplit.parts(indices.count, workers: config.workers)
-        let copies = parts.map { _ in supernet.parameters.mapValues { Tensor(shape: $0.shape, data: $0.data, requiresGrad: true) } }
-        var losses = [Float](repeating: 0, count: parts.count)
-        let n = indices.count, per = x.count / n, sampleShape = Array(x.shape.dropFirst())
+        let copies = BatchSplit.parts(indices.count, workers: config.workers).map { _ in
+            supernet.parameters.mapValues { Tensor(shape: $0.shape, data: $0.data, requiresGrad: true) }
+        }
         nonisolated(unsafe) let shared = (copies, p, supernet)
-        losses.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            BatchSplit.run(parts) { w, range in
-                let slice = Tensor(shape: [range.count] + sampleShape, data: Array(x.data[(range.lowerBound * per)..<(range.upperBound * per)]))
-                var g = SplitMix64(seed: seed &+ UInt64(w) &* 0x9E37_79B9)
-                let logits = withUnsafeMutablePointer(to: &g) {
-                    shared.2.forward(slice, shared.1, parameters: shared.0[w], dropout: $0, skipBelow: config.skipBelow)
-                }
-                let l = logits.crossEntropy(labels: Array(labels[range])).scaled(by: Float(range.count) / Float(n))
-                l.backward()
-                out[w] = l.data[0]
-            }
+        let total = crossEntropy(d, indices, inputShape: inputShape) { w, slice in
+            var g = SplitMix64(seed: seed &+ UInt64(w) &* 0x9E37_79B9)
+            return withUnsafeMutablePointer(to: &g) { shared.2.forward(slice, shared.1, parameters: shared.0[w], dropout: $0, skipBelow: config.skipBelow) }
         }
         for name in supernet.names {
             var sum: [Float]? = nil
@@ -295,6 +270,26 @@ public struct DNAS {
                 if sum == nil { sum = g } else { for i in 0..<g.count { sum![i] += g[i] } }
             }
             supernet.parameters[name]!.grad = sum
+        }
+        return total
+    }
+
+    /// The batch's mean cross-entropy, split over the workers (`BatchSplit`): worker w's
+    /// `logits(w, its slice)` is differentiated on its thread, scaled by its share of the batch.
+    func crossEntropy(_ d: WindowDataset, _ indices: ArraySlice<Int>, inputShape: [Int], logits: (Int, Tensor) -> Tensor) -> Float {
+        let x = Trainer.batch(d, indices, inputShape: inputShape)
+        let labels = indices.map { Int(d.y[$0]) }
+        let parts = BatchSplit.parts(indices.count, workers: config.workers)
+        var losses = [Float](repeating: 0, count: parts.count)
+        let n = indices.count, per = x.count / n, sampleShape = Array(x.shape.dropFirst())
+        losses.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            BatchSplit.run(parts) { w, range in
+                let slice = Tensor(shape: [range.count] + sampleShape, data: Array(x.data[(range.lowerBound * per)..<(range.upperBound * per)]))
+                let l = logits(w, slice).crossEntropy(labels: Array(labels[range])).scaled(by: Float(range.count) / Float(n))
+                l.backward()
+                out[w] = l.data[0]
+            }
         }
         return losses.reduce(0, +)
     }

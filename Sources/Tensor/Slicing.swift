@@ -6,32 +6,31 @@ extension Tensor {
     public func leadingChannels(_ n: Int) -> Tensor {
         let c = shape.last!
         precondition(n >= 1 && n <= c, "leadingChannels: \(n) of \(c)")
-        if n == c { return self }
-        let rows = count / c
-        var out = [Float](repeating: 0, count: rows * n)
-        for r in 0..<rows { for k in 0..<n { out[r * n + k] = data[r * c + k] } }
-        return Tensor(shape: Array(shape.dropLast()) + [n], data: out, parents: [self]) { t in
-            let g = t.grad!
-            var dx = [Float](repeating: 0, count: self.count)
-            for r in 0..<rows { for k in 0..<n { dx[r * c + k] = g[r * n + k] } }
-            self.accumulate(dx)
-        }
+        return rechanneled(n)
     }
 
     /// Zeros appended along the last axis up to `n` entries. ∂ keeps the original entries.
     public func paddedChannels(to n: Int) -> Tensor {
         let c = shape.last!
         precondition(n >= c, "paddedChannels: \(c) to \(n)")
+        return rechanneled(n)
+    }
+
+    /// The last axis cut or zero-padded to `n` entries; ∂ is the same map back.
+    func rechanneled(_ n: Int) -> Tensor {
+        let c = shape.last!
         if n == c { return self }
-        let rows = count / c
-        var out = [Float](repeating: 0, count: rows * n)
-        for r in 0..<rows { for k in 0..<c { out[r * n + k] = data[r * c + k] } }
-        return Tensor(shape: Array(shape.dropLast()) + [n], data: out, parents: [self]) { t in
-            let g = t.grad!
-            var dx = [Float](repeating: 0, count: self.count)
-            for r in 0..<rows { for k in 0..<c { dx[r * c + k] = g[r * n + k] } }
-            self.accumulate(dx)
+        return Tensor(shape: Array(shape.dropLast()) + [n], data: Self.rechannel(data, from: c, to: n), parents: [self]) { t in
+            self.accumulate(Self.rechannel(t.grad!, from: n, to: c))
         }
+    }
+
+    /// Rows of `c` values → rows of `n`: the first min(c, n) of each row kept, the rest zero.
+    static func rechannel(_ values: [Float], from c: Int, to n: Int) -> [Float] {
+        let rows = values.count / c, k = min(c, n)
+        var out = [Float](repeating: 0, count: rows * n)
+        for r in 0..<rows { for j in 0..<k { out[r * n + j] = values[r * c + j] } }
+        return out
     }
 
     /// The leading [kh, kw, inputs, outputs] block of an HWIO filter. ∂ scatters back into it.
