@@ -12,11 +12,12 @@ void mn_fully_connected_s8(int32_t input_offset, int32_t output_offset, int32_t 
                            int32_t units, const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
     const int32_t k4 = depth & ~3;
     int16_t *cols = scratch;
+    const int32_t kind = mn_rq_kind(q.multiplier, q.shift, q.per_channel ? units : 1);
     for (int32_t b = 0; b < batches; b += 2) {
         const int32_t have2 = b + 1 < batches;
         mn_col_put(cols, 0, 0, input + b * depth, depth, input_offset, k4);
         mn_col_put(cols, 1, 0, input + (have2 ? b + 1 : b) * depth, depth, input_offset, k4);
-        mn_gemm_columns(filter, units, depth, cols, bias, q, output_offset, act_min, act_max,
+        mn_gemm_columns(filter, units, depth, cols, bias, q, kind, output_offset, act_min, act_max,
                         output + b * units, have2 ? output + (b + 1) * units : 0);
     }
 }

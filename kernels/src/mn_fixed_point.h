@@ -27,11 +27,47 @@ static inline int32_t mn_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
     return mn_rdbpot(mn_srdhm(shifted, multiplier), right);
 }
 
-static inline int8_t mn_requantize(int32_t acc, int32_t multiplier, int32_t shift,
-                                   int32_t output_offset, int32_t act_min, int32_t act_max) {
-    int32_t v = mn_mbqm(acc, multiplier, shift) + output_offset;
+/* Adds the output offset and clamps to the activation range. */
+static inline int8_t mn_rq_out(int32_t v, int32_t output_offset, int32_t act_min, int32_t act_max) {
+    v += output_offset;
     if (v < act_min) v = act_min;
     if (v > act_max) v = act_max;
     return (int8_t)v;
+}
+
+static inline int8_t mn_requantize(int32_t acc, int32_t multiplier, int32_t shift,
+                                   int32_t output_offset, int32_t act_min, int32_t act_max) {
+    return mn_rq_out(mn_mbqm(acc, multiplier, shift), output_offset, act_min, act_max);
+}
+
+/* Requantization of a run of accumulators, one output channel each, with what decides the code
+ * path found once per operator call (mn_rq_kind) instead of per value. */
+#define MN_BLOCK 16
+#define MN_RQ_SATURABLE 1   /* a multiplier is INT32_MIN: mn_srdhm can saturate, take mn_requantize's exact path */
+#define MN_RQ_LEFT 2        /* a shift is positive: shift left before the multiply */
+
+static inline int32_t mn_rq_kind(const int32_t *multiplier, const int32_t *shift, int32_t channels) {
+    int32_t kind = 0;
+    for (int32_t i = 0; i < channels; i++)
+        kind |= (multiplier[i] == INT32_MIN ? MN_RQ_SATURABLE : 0) | (shift[i] > 0 ? MN_RQ_LEFT : 0);
+    return kind;
+}
+
+/* out[i * stride] = acc[i] requantized with multiplier[i * step] and shift[i * step], i < n
+ * (step 1: per channel, 0: per tensor); kind from mn_rq_kind over those channels. */
+static inline void mn_rq_block(const int32_t *acc, int32_t n, const int32_t *multiplier, const int32_t *shift, int32_t step,
+                               int32_t kind, int32_t output_offset, int32_t act_min, int32_t act_max, int8_t *out, int32_t stride) {
+    if (kind) {
+        for (int32_t i = 0; i < n; i++, multiplier += step, shift += step)
+            out[i * stride] = mn_requantize(acc[i], *multiplier, *shift, output_offset, act_min, act_max);
+        return;
+    }
+    /* every shift right and no multiplier INT32_MIN (the usual case): mn_requantize without its tests */
+    for (int32_t i = 0; i < n; i++, multiplier += step, shift += step) {
+        const int32_t x = (int32_t)(((int64_t)acc[i] * *multiplier + (1ll << 30)) >> 31);
+        const int32_t right = -*shift, mask = (int32_t)((1u << right) - 1u);
+        const int32_t v = (x >> right) + ((x & mask) > (mask >> 1) + (int32_t)((uint32_t)x >> 31) ? 1 : 0);
+        out[i * stride] = mn_rq_out(v, output_offset, act_min, act_max);
+    }
 }
 #endif

@@ -134,23 +134,28 @@ static inline void mn_dot_2x2(const int8_t *w0, const int8_t *w1, const int16_t 
 }
 
 /* out0[r] / out1[r] for every row r of the [rows, K] filter against the column pair (out1 NULL when
- * column 1 is only a copy of column 0), requantized per row (or per tensor). */
+ * column 1 is only a copy of column 0), requantized per row (or per tensor; kind: mn_rq_kind). Rows go in blocks of
+ * MN_BLOCK: the block's accumulators first, then their requantization (mn_rq_block), so neither
+ * loop runs out of registers. */
 static inline void mn_gemm_columns(const int8_t *filter, int32_t rows, int32_t K, const int16_t *cols,
-                                   const int32_t *bias, mn_requant q, int32_t out_offset, int32_t act_min, int32_t act_max,
+                                   const int32_t *bias, mn_requant q, int32_t kind, int32_t out_offset, int32_t act_min, int32_t act_max,
                                    int8_t *out0, int8_t *out1) {
-    for (int32_t r = 0; r < rows; r += 2) {
-        const int32_t r1 = r + 1 < rows ? r + 1 : r;
-        int32_t acc[4];
-        acc[0] = acc[1] = bias ? bias[r] : 0;
-        acc[2] = acc[3] = bias ? bias[r1] : 0;
-        mn_dot_2x2(filter + r * K, filter + r1 * K, cols, K, acc);
-        const int32_t q0 = q.per_channel ? r : 0, q1 = q.per_channel ? r1 : 0;
-        out0[r] = mn_requantize(acc[0], q.multiplier[q0], q.shift[q0], out_offset, act_min, act_max);
-        if (out1) out1[r] = mn_requantize(acc[1], q.multiplier[q0], q.shift[q0], out_offset, act_min, act_max);
-        if (r1 != r) {
-            out0[r1] = mn_requantize(acc[2], q.multiplier[q1], q.shift[q1], out_offset, act_min, act_max);
-            if (out1) out1[r1] = mn_requantize(acc[3], q.multiplier[q1], q.shift[q1], out_offset, act_min, act_max);
+    int32_t acc0[MN_BLOCK], acc1[MN_BLOCK];
+    const int32_t step = q.per_channel ? 1 : 0;
+    for (int32_t r0 = 0; r0 < rows; r0 += MN_BLOCK) {
+        const int32_t n = rows - r0 < MN_BLOCK ? rows - r0 : MN_BLOCK;
+        for (int32_t r = 0; r < n; r += 2) {
+            const int32_t r1 = r + 1 < n ? r + 1 : r;
+            int32_t acc[4];
+            acc[0] = acc[1] = bias ? bias[r0 + r] : 0;
+            acc[2] = acc[3] = bias ? bias[r0 + r1] : 0;
+            mn_dot_2x2(filter + (r0 + r) * K, filter + (r0 + r1) * K, cols, K, acc);
+            acc0[r] = acc[0]; acc1[r] = acc[1];
+            acc0[r1] = acc[2]; acc1[r1] = acc[3];  /* the same values again when r1 == r */
         }
+        const int32_t *m = q.multiplier + step * r0, *sh = q.shift + step * r0;
+        mn_rq_block(acc0, n, m, sh, step, kind, out_offset, act_min, act_max, out0 + r0, 1);
+        if (out1) mn_rq_block(acc1, n, m, sh, step, kind, out_offset, act_min, act_max, out1 + r0, 1);
     }
 }
 #endif
