@@ -16,7 +16,8 @@ public struct ModelRunner {
 
     /// `multipleIO`: accept several inputs and outputs (characterization timing only: input 0 gets the
     /// sample, the others keep the arena paint; output 0 is returned). The generated sources go to a
-    /// content-addressed folder under the toolchain's cache (`models/<hash>`), written atomically.
+    /// content-addressed folder under the toolchain's cache (`models/<hash>`, the hash covering the
+    /// generated code and the kernel sources copied beside it), written atomically.
     public init(_ lowered: LoweredModel, toolchain: KernelToolchain, multipleIO: Bool = false) throws {
         guard multipleIO || (lowered.inputs.count == 1 && lowered.outputs.count == 1) else {
             throw DeployError("micronas runs models with one input and one output; this one has \(lowered.inputs.count) and \(lowered.outputs.count)")
@@ -26,6 +27,7 @@ public struct ModelRunner {
         let source = generator.source(), header = generator.header()
         var hash = FNV1a()
         hash.add(source); hash.add(header)
+        hash.add(try toolchain.kernelSourceHash())  // the folder holds copies of the kernels too
         directory = toolchain.cacheDirectory.appendingPathComponent("models/\(hash.hex)")
         try AtomicWrite.cachedFolder(at: directory) { folder in
             try generator.writeSources(to: folder, kernelsDirectory: toolchain.kernelsDirectory, source: source, header: header)

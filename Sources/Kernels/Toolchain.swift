@@ -63,14 +63,27 @@ public struct KernelToolchain: Sendable {
         for flag in board.compilerFlags + [optimization] { hash.add(flag) }
         hash.add(LinkerScript.text(for: board))
         let harnessFiles = ["startup.c", "model_runner.c", "verify.c", "dwt.h", "ld/common.ld"].map { harnessDirectory.appendingPathComponent($0) }
-        for f in try kernelSources() + (try kernelHeaders()) + harnessFiles {
+        try Self.addFiles(try kernelSources() + (try kernelHeaders()) + harnessFiles, to: &hash)
+        return hash.hex
+    }
+
+    /// A content hash of the kernel sources and headers alone (what a generated deployment copies
+    /// next to its own code): folders of generated code are named by it, so changed kernels never
+    /// meet a folder holding the old ones.
+    public func kernelSourceHash() throws -> String {
+        var hash = FNV1a()
+        try Self.addFiles(try kernelSources() + (try kernelHeaders()), to: &hash)
+        return hash.hex
+    }
+
+    private static func addFiles(_ files: [URL], to hash: inout FNV1a) throws {
+        for f in files {
             guard let data = FileManager.default.contents(atPath: f.path) else {
                 throw KernelError.toolchain(command: "micronas", status: -1, output: "cannot read \(f.path)")
             }
             hash.add(f.lastPathComponent)
             hash.add(data)
         }
-        return hash.hex
     }
 
     /// The same program built for the host (reference executor).

@@ -38,4 +38,22 @@ final class GeneratedCodeTests: XCTestCase {
         }
         XCTAssertEqual(failures, [])
     }
+
+    /// The cached folder of a generated deployment holds copies of the kernels: a changed kernel must
+    /// give a new folder (with the changed copy), never the folder built from the old kernels.
+    func testChangedKernelsNeverReuseAModelFolder() throws {
+        let root = try Fixtures.temporaryDirectory()
+        try FileManager.default.copyItem(at: Fixtures.root.appendingPathComponent("kernels"), to: root.appendingPathComponent("kernels"))
+        let cache = try Fixtures.temporaryDirectory()
+        let toolchain = KernelToolchain(root: root, cacheDirectory: cache)
+        let lowered = try LoweredModel(try RandomModel.generate(seed: 3))
+        let before = try ModelRunner(lowered, toolchain: toolchain).directory.standardizedFileURL.path
+        XCTAssertEqual(try ModelRunner(lowered, toolchain: toolchain).directory.standardizedFileURL.path, before, "same code and kernels: the same folder")
+        let add = root.appendingPathComponent("kernels/src/mn_fixed_point.h")  // every deployment copies the headers
+        let changed = try String(contentsOf: add, encoding: .utf8) + "\n/* changed */\n"
+        try changed.write(to: add, atomically: true, encoding: .utf8)
+        let after = try ModelRunner(lowered, toolchain: toolchain).directory
+        XCTAssertNotEqual(after.standardizedFileURL.path, before)
+        XCTAssertEqual(try String(contentsOf: after.appendingPathComponent("kernels/mn_fixed_point.h"), encoding: .utf8), changed)
+    }
 }

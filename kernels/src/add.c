@@ -2,12 +2,53 @@
 #include "mn_kernels.h"
 #include "mn_fixed_point.h"
 
+#define MN_ADD_BLOCK 32
+
+/* mn_rdbpot with the exponent's mask and half-mask computed once per call. */
+static inline int32_t rdbpot_masked(int32_t x, int32_t exponent, int32_t mask) {
+    return (x >> exponent) + ((x & mask) > (mask >> 1) + (int32_t)((uint32_t)x >> 31) ? 1 : 0);
+}
+
+/* mn_srdhm for a multiplier that is not INT32_MIN (then it never saturates). */
+static inline int32_t srdhm_plain(int32_t a, int32_t multiplier) {
+    return (int32_t)(((int64_t)a * multiplier + (1ll << 30)) >> 31);
+}
+
 void mn_add_s8(const mn_add_params *p, int32_t count, const int8_t *a, const int8_t *b, int8_t *out) {
-    for (int32_t i = 0; i < count; i++) {
-        const int32_t x = (int32_t)((uint32_t)((int32_t)a[i] + p->input1_offset) << p->left_shift);
-        const int32_t y = (int32_t)((uint32_t)((int32_t)b[i] + p->input2_offset) << p->left_shift);
-        const int32_t sx = mn_mbqm(x, p->input1_multiplier, p->input1_shift);
-        const int32_t sy = mn_mbqm(y, p->input2_multiplier, p->input2_shift);
-        out[i] = mn_requantize(sx + sy, p->output_multiplier, p->output_shift, p->output_offset, p->act_min, p->act_max);
+    /* The usual parameters (what the TFLite converter writes: input shifts right, no multiplier of
+     * INT32_MIN, a left shift below 32) take a loop with every per-call test and mask hoisted;
+     * anything else the generic one. Both compute mn_mbqm exactly. */
+    const int32_t usual = p->input1_shift <= 0 && p->input2_shift <= 0 && p->input1_multiplier != INT32_MIN &&
+                          p->input2_multiplier != INT32_MIN && p->output_multiplier != INT32_MIN &&
+                          p->left_shift >= 0 && p->left_shift < 32 && p->output_shift >= -31 && p->output_shift < 32;
+    if (!usual) {
+        for (int32_t i = 0; i < count; i++) {
+            const int32_t x = (int32_t)((uint32_t)((int32_t)a[i] + p->input1_offset) << p->left_shift);
+            const int32_t y = (int32_t)((uint32_t)((int32_t)b[i] + p->input2_offset) << p->left_shift);
+            const int32_t sx = mn_mbqm(x, p->input1_multiplier, p->input1_shift);
+            const int32_t sy = mn_mbqm(y, p->input2_multiplier, p->input2_shift);
+            out[i] = mn_requantize(sx + sy, p->output_multiplier, p->output_shift, p->output_offset, p->act_min, p->act_max);
+        }
+        return;
+    }
+    /* In blocks of MN_ADD_BLOCK elements, one pass per input and one for the output, so each pass's
+     * constants fit in registers (one loop spills them all). */
+    const int32_t ls = p->left_shift;
+    const int32_t e1 = -p->input1_shift, e2 = -p->input2_shift;
+    const int32_t k1 = (int32_t)((1u << e1) - 1u), k2 = (int32_t)((1u << e2) - 1u);
+    const int32_t left = p->output_shift > 0 ? p->output_shift : 0, eo = p->output_shift > 0 ? 0 : -p->output_shift;
+    const int32_t ko = (int32_t)((1u << eo) - 1u);
+    int32_t t[MN_ADD_BLOCK];
+    for (int32_t i0 = 0; i0 < count; i0 += MN_ADD_BLOCK) {
+        const int32_t n = count - i0 < MN_ADD_BLOCK ? count - i0 : MN_ADD_BLOCK;
+        const int32_t o1 = p->input1_offset, m1 = p->input1_multiplier;
+        for (int32_t i = 0; i < n; i++)
+            t[i] = rdbpot_masked(srdhm_plain((int32_t)((uint32_t)((int32_t)a[i0 + i] + o1) << ls), m1), e1, k1);
+        const int32_t o2 = p->input2_offset, m2 = p->input2_multiplier;
+        for (int32_t i = 0; i < n; i++)
+            t[i] += rdbpot_masked(srdhm_plain((int32_t)((uint32_t)((int32_t)b[i0 + i] + o2) << ls), m2), e2, k2);
+        const int32_t mo = p->output_multiplier, oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+        for (int32_t i = 0; i < n; i++)
+            out[i0 + i] = mn_rq_out(rdbpot_masked(srdhm_plain((int32_t)((uint32_t)t[i] << left), mo), eo, ko), oo, lo, hi);
     }
 }
