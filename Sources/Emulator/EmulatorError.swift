@@ -4,6 +4,8 @@ public enum EmulatorError: Error, CustomStringConvertible, Equatable {
     case segmentOutsideMemory(path: String, address: UInt64, size: UInt64, board: String)
     case library(call: String, message: String)
     case memoryFault(kind: String, address: UInt64, pc: String)
+    case flashWrite(size: Int, address: UInt64, region: String, pc: String)
+    case usageFault(reason: String, pc: String)
     case undefinedInstruction(pc: String)
     case cpuException(number: UInt32, pc: String)
     case unsupportedSemihosting(operation: UInt32, pc: String)
@@ -21,6 +23,10 @@ public enum EmulatorError: Error, CustomStringConvertible, Equatable {
             return "\(call) failed: \(message)"
         case let .memoryFault(kind, address, pc):
             return "\(kind) at 0x\(String(address, radix: 16)) outside the board's memory map (pc \(pc))"
+        case let .flashWrite(size, address, region, pc):
+            return "store of \(size) bytes to \(region) at 0x\(String(address, radix: 16)) (pc \(pc)): flash takes no stores (a locked STM32 flash ignores the write and flags a programming error)"
+        case let .usageFault(reason, pc):
+            return "UsageFault at \(pc): \(reason) (the core faults here; HardFault when UsageFault is not enabled)"
         case let .undefinedInstruction(pc):
             return "undefined instruction at \(pc)"
         case let .cpuException(number, pc):

@@ -66,6 +66,60 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    /// A store into flash does not take effect on the board (the locked flash ignores it): the run
+    /// stops naming the store, its address and its PC — from code in flash and in SRAM, byte to word.
+    func testStoreIntoFlashStopsTheRun() throws {
+        for (text, store, size) in [(0x0800_0000, "str r1, [r0]", 4), (0x2000_0000, "strb r1, [r0, #3]", 1), (0x2000_0000, "strh r1, [r0, #2]", 2)] {
+            let src = """
+            start:
+                nop
+            .global store_flash
+            .thumb_func
+            store_flash:
+                ldr r0, =0x08000400
+                movs r1, #7
+                \(store)
+                bkpt #0
+            """
+            let elf = try Fixtures.assemble(src, cpu: "cortex-m4", textAddress: UInt64(text))
+            let message = Fixtures.errorMessage { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }
+            let address = store.contains("#3") ? "0x8000403" : store.contains("#2") ? "0x8000402" : "0x8000400"
+            XCTAssertTrue(message.hasPrefix("store of \(size) bytes to flash at \(address) (pc 0x\(String(text + 6, radix: 16)) <store_flash+0x4>)"), message)
+            XCTAssertTrue(message.contains("flash takes no stores"), message)
+        }
+    }
+
+    /// With SCB->CCR.DIV_0_TRP set the core raises UsageFault on a divisor of 0; without it the
+    /// quotient is 0 and the program goes on (ARMv7-M ARM B3.2.8).
+    func testDivideByZeroTrapsOnlyWhenEnabled() throws {
+        for (trap, division) in [(true, "udiv r2, r0, r1"), (true, "sdiv r2, r0, r1"), (false, "udiv r2, r0, r1")] {
+            let src = """
+            start:
+                ldr r3, =0xE000ED14
+                ldr r4, [r3]
+                \(trap ? "orr r4, r4, #16" : "bic r4, r4, #16")
+                str r4, [r3]
+                movs r0, #9
+                movs r1, #0
+            .global divide
+            .thumb_func
+            divide:
+                \(division)
+                mov r0, #0x18
+                ldr r1, =0x20026
+                bkpt #0xAB
+            """
+            let elf = try Fixtures.assemble(src, cpu: "cortex-m4", textAddress: 0x2000_0000)
+            let run = { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }
+            if trap {
+                let message = Fixtures.errorMessage { _ = try run() }
+                XCTAssertTrue(message.hasPrefix("UsageFault at 0x2000000e <divide>: \(division.prefix(4).uppercased()) by zero with SCB->CCR.DIV_0_TRP set"), message)
+            } else {
+                XCTAssertEqual(try run().exitCode, 0)
+            }
+        }
+    }
+
     func testUndefinedInstruction() throws {
         let elf = try Fixtures.assemble("start: nop\n udf #3", cpu: "cortex-m4", textAddress: 0x2000_0000)
         let message = Fixtures.errorMessage { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }

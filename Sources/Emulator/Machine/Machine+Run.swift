@@ -31,6 +31,13 @@ private func unmappedHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: 
     return false
 }
 
+private func writeProtectedHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: UInt64, _ size: Int32, _ value: Int64, _ user: UnsafeMutableRawPointer?) -> Bool {
+    let m = machine(user)
+    let region = m.board.memories.first { r in ([r.base] + r.aliases).contains { address >= $0 && address < $0 + r.size } }?.name ?? "flash"
+    m.fail(.flashWrite(size: Int(size), address: address, region: region, pc: m.image.describe(m.locateAccess(address) ?? m.currentBlockStart)))
+    return false
+}
+
 private func invalidInstructionHook(_ uc: OpaquePointer?, _ user: UnsafeMutableRawPointer?) -> Bool {
     let m = machine(user)
     m.fail(.undefinedInstruction(pc: m.image.describe(UInt64(m.register(UC_ARM_REG_PC)))))
@@ -88,6 +95,7 @@ extension Machine {
         try check("uc_hook_add(intr)", mn_hook_add_intr(uc, &h, interruptHook, me))
         try check("uc_hook_add(unmapped)", mn_hook_add_invalid_mem(uc, &h, Int32(UC_HOOK_MEM_READ_UNMAPPED.rawValue | UC_HOOK_MEM_WRITE_UNMAPPED.rawValue | UC_HOOK_MEM_FETCH_UNMAPPED.rawValue), unmappedHook, me))
         try check("uc_hook_add(invalid insn)", mn_hook_add_invalid_insn(uc, &h, invalidInstructionHook, me))
+        try check("uc_hook_add(write protected)", mn_hook_add_invalid_mem(uc, &h, Int32(UC_HOOK_MEM_WRITE_PROT.rawValue), writeProtectedHook, me))
         guard accounting else {
             if options.countBlocksOnly { try check("uc_hook_add(counting block)", mn_hook_add_counting_block(uc, &h, countedBlocks)) }
             return

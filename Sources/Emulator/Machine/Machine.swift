@@ -131,6 +131,8 @@ public final class Machine {
     // MARK: memory
 
     static let ppbBase: UInt64 = 0xE000_0000
+    /// SCB->CCR, the Configuration and Control Register (ARMv7-M ARM B3.2.8).
+    static let ccrAddress: UInt64 = 0xE000_ED14
     static let ppbSize: UInt64 = 0x10_0000
 
     private func mapMemory() throws {
@@ -144,9 +146,12 @@ public final class Machine {
                                  leafBytes: try leafBytes())
         for region in board.memories {
             guard let mem = guestMemory(region.size) else { throw EmulatorError.library(call: "mmap", message: "out of memory") }
+            // Flash takes no stores (a locked STM32 flash ignores them and flags a programming
+            // error): mapped read/execute only, a store stops the run (`flashWrite`).
+            let protection = region.kind == .flash ? UC_PROT_READ.rawValue | UC_PROT_EXEC.rawValue : UC_PROT_ALL.rawValue
             for base in [region.base] + region.aliases {
                 try check("uc_mem_map_ptr(\(region.name) at 0x\(String(base, radix: 16)))",
-                          uc_mem_map_ptr(uc, base, Int(region.size), UInt32(UC_PROT_ALL.rawValue), mem))
+                          uc_mem_map_ptr(uc, base, Int(region.size), UInt32(protection), mem))
                 try mapSpacer(&spacers)
             }
         }

@@ -261,6 +261,12 @@ extension Machine {
                                   UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
                                   UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR, UC_ARM_REG_PC]
         var n = register(regs[Int(d.rn)]), m = register(regs[Int(d.rm)])
+        // SCB->CCR.DIV_0_TRP (bit 4; ARMv7-M ARM B3.2.8, Armv8-M ARM D1.2.31): a divisor of 0 raises
+        // UsageFault (DIVBYZERO) instead of returning 0. This hook runs before the instruction.
+        if m == 0, let ccr = read32(Machine.ccrAddress), ccr & (1 << 4) != 0 {
+            fail(.usageFault(reason: "\(d.signed ? "SDIV" : "UDIV") by zero with SCB->CCR.DIV_0_TRP set", pc: image.describe(address)))
+            return
+        }
         if d.signed {
             n = UInt32(Int32(bitPattern: n).magnitude)
             m = UInt32(Int32(bitPattern: m).magnitude)
