@@ -9,6 +9,7 @@ public enum EmulatorError: Error, CustomStringConvertible, Equatable {
     case undefinedInstruction(pc: String)
     case cpuException(number: UInt32, pc: String)
     case unsupportedSemihosting(operation: UInt32, pc: String)
+    case semihostingRange(operation: UInt32, what: String, address: UInt32, bytes: UInt64, destination: Bool, pc: String)
     case budgetExhausted(instructions: UInt64, executed: UInt64, pc: String)
     case timeout(seconds: Double, pc: String)
     case programFailed(exitCode: Int32, stderr: String)
@@ -33,6 +34,8 @@ public enum EmulatorError: Error, CustomStringConvertible, Equatable {
             return "CPU exception \(number) (\(EmulatorError.exceptionName(number))) at \(pc)"
         case let .unsupportedSemihosting(op, pc):
             return "unsupported semihosting call 0x\(String(op, radix: 16)) (\(Semihosting.name(of: op))) at \(pc)"
+        case let .semihostingRange(op, what, address, bytes, destination, pc):
+            return "semihosting \(Semihosting.name(of: op)) at \(pc): its \(what) (\(bytes) bytes at 0x\(String(address, radix: 16))) is not inside the board's \(destination ? "RAM" : "memory")"
         case let .budgetExhausted(n, executed, pc):
             return "instruction budget of \(n) exhausted without the program exiting (\(executed) run, pc \(pc)); raise --max-instructions if it is expected to run longer"
         case let .timeout(s, pc):

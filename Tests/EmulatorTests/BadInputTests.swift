@@ -120,6 +120,42 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    /// Semihosting calls whose parameter block, buffer or string lies outside the board's memory
+    /// (or, for what the host writes, outside its RAM) stop the run naming the call, the operand and
+    /// its range, instead of being reported as done.
+    func testSemihostingOutsideTheBoardsMemoryStops() throws {
+        // (op, r1, parameter words written at `block` when r1 is `block`, expected message part)
+        let cases: [(String, String, [String], String)] = [
+            ("0x05", "block", ["1", "0x70000000", "16"], "SYS_WRITE at <call>: its buffer (16 bytes at 0x70000000) is not inside the board's memory"),
+            ("0x05", "block", ["1", "0x2001fff8", "64"], "its buffer (64 bytes at 0x2001fff8) is not inside the board's memory"),
+            ("0x06", "block", ["1", "0x08000100", "4"], "SYS_READ at <call>: its buffer (4 bytes at 0x8000100) is not inside the board's RAM"),
+            ("0x05", "0x70000000", [], "SYS_WRITE at <call>: its parameter block (12 bytes at 0x70000000) is not inside the board's memory"),
+            ("0x04", "0x6fffffff", [], "SYS_WRITE0 at <call>: its string (1 bytes at 0x6fffffff) is not inside the board's memory"),
+            ("0x16", "block", ["0x08000000"], "SYS_HEAPINFO at <call>: its block (16 bytes at 0x8000000) is not inside the board's RAM"),
+        ]
+        for (op, r1, words, expected) in cases {
+            let src = """
+            start:
+                ldr r2, =block
+                \(words.enumerated().map { "ldr r3, =\($0.element)\n    str r3, [r2, #\(4 * $0.offset)]" }.joined(separator: "\n    "))
+                mov r0, #\(op)
+                ldr r1, =\(r1)
+            .global call
+            .thumb_func
+            call:
+                bkpt #0xAB
+                bkpt #0
+            .align 2
+            block: .space 16
+            """
+            let elf = try Fixtures.assemble(src, cpu: "cortex-m4", textAddress: 0x2000_0000)
+            let message = Fixtures.errorMessage { _ = try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }
+            // the PC is the BKPT's, named by its symbol
+            let normalized = message.replacingOccurrences(of: #"at 0x[0-9a-f]+ <call>"#, with: "at <call>", options: .regularExpression)
+            XCTAssertTrue(normalized.hasPrefix("semihosting SYS_") && normalized.contains(expected), "\(op) \(words): \(message)")
+        }
+    }
+
     func testUndefinedInstruction() throws {
         let elf = try Fixtures.assemble("start: nop\n udf #3", cpu: "cortex-m4", textAddress: 0x2000_0000)
         let message = Fixtures.errorMessage { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }

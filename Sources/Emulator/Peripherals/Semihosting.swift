@@ -90,7 +90,49 @@ extension Machine {
 
     private func seconds() -> Double { hot.pointee.cycles / board.clockHz.value }
 
+    /// Whether [address, address + count) lies inside one of the board's memories (a destination:
+    /// one that takes stores, not flash). The parameter blocks, buffers and strings of every call are
+    /// checked before use: a debugger's transfer over memory the board lacks fails, so does the call.
+    func semihostingRangeOK(_ address: UInt32, _ count: UInt64, destination: Bool) -> Bool {
+        let lo = UInt64(address), hi = lo + count
+        if count == 0 { return true }  // nothing to transfer
+        return board.memories.contains { r in
+            (!destination || r.kind != .flash) && ([r.base] + r.aliases).contains { lo >= $0 && hi <= $0 + r.size }
+        }
+    }
+
+    /// The range of a call's operand, or the stop that reports it.
+    private func checkRange(_ op: UInt32, _ what: String, _ address: UInt32, _ count: UInt64, destination: Bool = false, pc: UInt64) -> Bool {
+        if semihostingRangeOK(address, count, destination: destination) { return true }
+        fail(.semihostingRange(operation: op, what: what, address: address, bytes: count, destination: destination, pc: image.describe(pc)))
+        return false
+    }
+
+    /// Words in the parameter block of each call that has one.
+    private static let parameterWords: [UInt32: UInt64] = [
+        Semihosting.open: 3, Semihosting.close: 1, Semihosting.write: 3, Semihosting.read: 3, Semihosting.iserror: 1,
+        Semihosting.istty: 1, Semihosting.seek: 2, Semihosting.flen: 1, Semihosting.getCmdline: 2, Semihosting.heapinfo: 1,
+        Semihosting.exitExtended: 2,
+    ]
+
     func semihost(_ op: UInt32, _ p: UInt32, pc: UInt64) -> SemihostOutcome {
+        if let n = Machine.parameterWords[op], !checkRange(op, "parameter block", p, 4 * n, pc: pc) { return .stop }
+        switch op {
+        case Semihosting.open where !checkRange(op, "file name", word(p, 0), UInt64(word(p, 2)), pc: pc),
+             Semihosting.writec where !checkRange(op, "character", p, 1, pc: pc),
+             Semihosting.write where !checkRange(op, "buffer", word(p, 1), UInt64(word(p, 2)), pc: pc),
+             Semihosting.read where !checkRange(op, "buffer", word(p, 1), UInt64(word(p, 2)), destination: true, pc: pc),
+             Semihosting.getCmdline where !checkRange(op, "buffer", word(p, 0), UInt64(word(p, 1)), destination: true, pc: pc),
+             Semihosting.heapinfo where !checkRange(op, "block", word(p, 0), 16, destination: true, pc: pc),
+             Semihosting.elapsed where !checkRange(op, "tick count", p, 8, destination: true, pc: pc):
+            return .stop
+        case Semihosting.write0:
+            let text = cString(at: p)
+            guard checkRange(op, "string", p, UInt64(text.count) + 1, pc: pc) else { return .stop }  // the NUL too
+            emit(text, toStderr: false)
+            return .result(0)
+        default: break
+        }
         switch op {
         case Semihosting.open:
             let name = String(decoding: bytes(at: word(p, 0), count: word(p, 2)), as: UTF8.self)
@@ -112,9 +154,6 @@ extension Machine {
             return .result(semihosting.handles.removeValue(forKey: word(p, 0)) == nil ? UInt32(bitPattern: -1) : 0)
         case Semihosting.writec:
             emit(bytes(at: p, count: 1), toStderr: false)
-            return .result(0)
-        case Semihosting.write0:
-            emit(cString(at: p), toStderr: false)
             return .result(0)
         case Semihosting.write:
             let h = word(p, 0), len = word(p, 2)
