@@ -34,8 +34,22 @@ public struct SearchSpace: Codable, Sendable, Equatable {
         try validate()
     }
 
+    /// Largest window, class count, filter count and stride-1 cell count a space may have: far
+    /// beyond any microcontroller model, and small enough that no size computed from them overflows.
+    public static let maxWindowSide = 1 << 20, maxClasses = 1 << 16, maxFilters = 1 << 16, maxStride1Cells = 64
+
     public func validate() throws {
         guard time >= 1, sensors >= 1 else { throw SearchSpaceError("window \(time)x\(sensors) must be positive") }
+        guard time <= Self.maxWindowSide, sensors <= Self.maxWindowSide else {
+            throw SearchSpaceError("window \(time)x\(sensors) is too large (at most \(Self.maxWindowSide) samples and \(Self.maxWindowSide) sensors)")
+        }
+        guard classes <= Self.maxClasses else { throw SearchSpaceError("\(classes) classes is too many (at most \(Self.maxClasses))") }
+        guard trMaxFilters <= Self.maxFilters, sfMaxFilters <= Self.maxFilters else {
+            throw SearchSpaceError("maximum filter counts \(trMaxFilters) and \(sfMaxFilters): at most \(Self.maxFilters)")
+        }
+        guard stride1Cells <= Self.maxStride1Cells, minTime <= Self.maxWindowSide, minSensors <= Self.maxWindowSide else {
+            throw SearchSpaceError("cell limits too large (stride-1 cells at most \(Self.maxStride1Cells), minimum time and sensors at most \(Self.maxWindowSide))")
+        }
         guard classes >= 2 else { throw SearchSpaceError("\(classes) class(es): a classifier needs at least 2") }
         for (name, g, m) in [("Time-Reduce", trGranularity, trMaxFilters), ("Sensor-Fusion", sfGranularity, sfMaxFilters)] {
             guard g >= 1, m >= g, m % g == 0 else {

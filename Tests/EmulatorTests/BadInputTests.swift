@@ -156,6 +156,16 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    /// A wall-clock limit beyond what Unicorn can represent (microseconds as UInt64) is no limit,
+    /// not a trap: the library's own boundary, whatever the caller checked.
+    func testHugeTimeoutIsNoLimit() throws {
+        let elf = try Fixtures.assemble("start: nop\n mov r0, #0x18\n ldr r1, =0x20026\n bkpt #0xAB", cpu: "cortex-m4", textAddress: 0x2000_0000)
+        for t in [1e300, Double.infinity, 1.8e13] {
+            let r = try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run(RunOptions(timeoutSeconds: t))
+            XCTAssertEqual(r.exitCode, 0, "\(t)")
+        }
+    }
+
     func testUndefinedInstruction() throws {
         let elf = try Fixtures.assemble("start: nop\n udf #3", cpu: "cortex-m4", textAddress: 0x2000_0000)
         let message = Fixtures.errorMessage { try Machine(board: try Fixtures.board("cortex-m4"), image: try ELFImage(path: elf)).run() }

@@ -56,7 +56,12 @@ extension Machine {
         let boot = bootState()
         setRegister(UC_ARM_REG_SP, boot.sp)
         setRegister(UC_ARM_REG_LR, 0xFFFF_FFFF)
-        let timeout = options.timeoutSeconds.map { UInt64(max(1, $0 * 1_000_000)) } ?? 0
+        // Unicorn takes microseconds as UInt64 (0: none); a limit beyond it is no limit, and one that
+        // is not a positive number stops at once (the CLI refuses both).
+        let timeout = options.timeoutSeconds.map { s -> UInt64 in
+            let us = s * 1_000_000
+            return us >= 1.8e19 ? 0 : (us >= 1 ? UInt64(us) : 1)
+        } ?? 0
         let started = Date(), cpuStarted = threadCPUSeconds()
         let err = uc_emu_start(uc, UInt64(boot.pc), 0xFFFF_FFFE, timeout, 0)
         let wall = Date().timeIntervalSince(started), cpu = threadCPUSeconds() - cpuStarted
