@@ -54,7 +54,11 @@ public struct Characterizer: Sendable {
                                                   eventModel: eventModel, configs: Set(missing.map(\.text)))
             var entries: [String: LookupTable.Entry] = [:]
             for (config, e) in found {
-                entries[config] = .init(cycles: UInt32(max(0, e.events.dot(costs).rounded())), macs: e.macs, events: e.events)
+                let cycles = e.events.dot(costs).rounded()
+                guard cycles >= 0, cycles <= Double(UInt32.max) else {
+                    throw CharacterizationError("\(config): re-priced at \(cycles) cycles on \(board.name), outside what a table entry holds (0 to \(UInt32.max)); check the board's costs")
+                }
+                entries[config] = .init(cycles: UInt32(cycles), macs: e.macs, events: e.events)
             }
             if !entries.isEmpty {
                 try store.insert(entries, into: table, eventModel: eventModel, source: "repriced")

@@ -2,10 +2,14 @@ import Foundation
 
 /// Board and core files to `Board` and `CoreSpec`; every error names the file and the field.
 enum BoardParsing {
+    /// The largest cost of one event a core or board file may state, in cycles: real ones are
+    /// below 100; the bound keeps every cycle total a finite whole number.
+    static let maxCost = 1e6
+
     static func core(_ f: JSONFields) throws -> CoreSpec {
         let costsObj = try f.object("costs")
         var costs: [Event: Sourced<Double>] = [:]
-        for e in Event.coreEvents { costs[e] = try costsObj.sourced(e.rawValue) }
+        for e in Event.coreEvents { costs[e] = try costsObj.sourced(e.rawValue, atMost: maxCost) }
         for key in costsObj.object.keys where Event(rawValue: key).map({ Event.coreEvents.contains($0) }) != true {
             throw TargetError.invalidField(file: f.file, field: costsObj.name(key), reason: "not a core event; core events: \(Event.coreEvents.map(\.rawValue).joined(separator: ", "))")
         }
@@ -16,13 +20,13 @@ enum BoardParsing {
         let div = try f.object("divide")
         let cpuidRaw = try f.sourced("cpuid")
         guard cpuidRaw.value < 4_294_967_296 else { throw f.invalid("cpuid", "expected a 32-bit value") }
-        let bitsPerCycle = try div.sourced("bits_per_cycle")
-        guard bitsPerCycle.value > 0 else { throw div.invalid("bits_per_cycle", "must be positive") }
+        let bitsPerCycle = try div.sourced("bits_per_cycle", atMost: 64)
+        guard bitsPerCycle.value >= 0.01 else { throw div.invalid("bits_per_cycle", "must be at least 0.01") }
         return CoreSpec(
             name: try f.string("name"), cpu: cpu, architecture: try f.string("architecture"),
             hasDSP: try f.bool("dsp"), hasFPU: try f.bool("fpu"),
             cpuid: Sourced(UInt32(cpuidRaw.value), source: cpuidRaw.source), costs: costs,
-            divideBase: try div.sourced("base"), divideBitsPerCycle: bitsPerCycle, divideMax: try div.sourced("max"),
+            divideBase: try div.sourced("base", atMost: maxCost), divideBitsPerCycle: bitsPerCycle, divideMax: try div.sourced("max", atMost: maxCost),
             notes: try f.optionalString("notes") ?? "")
     }
 
@@ -75,7 +79,7 @@ enum BoardParsing {
         }
         let costsObj = try f.object("memory_costs")
         var memoryCosts: [Event: Sourced<Double>] = [:]
-        for e in Event.memoryEvents { memoryCosts[e] = try costsObj.sourced(e.rawValue) }
+        for e in Event.memoryEvents { memoryCosts[e] = try costsObj.sourced(e.rawValue, atMost: maxCost) }
         for key in costsObj.object.keys where Event(rawValue: key).map({ Event.memoryEvents.contains($0) }) != true {
             throw TargetError.invalidField(file: f.file, field: costsObj.name(key), reason: "not a memory event; memory events: \(Event.memoryEvents.map(\.rawValue).joined(separator: ", "))")
         }

@@ -104,11 +104,13 @@ struct JSONFields {
         return Int(d)
     }
 
-    /// `{"value": N, "source": "…"}`: a number with its provenance (the source must not be empty).
-    func sourced(_ key: String) throws -> Sourced<Double> {
+    /// `{"value": N, "source": "…"}`: a number with its provenance (the source must not be empty),
+    /// at most `atMost`.
+    func sourced(_ key: String, atMost: Double = .greatestFiniteMagnitude) throws -> Sourced<Double> {
         let o = try object(key)
         let value = try o.number("value")
         guard value >= 0 else { throw TargetError.invalidField(file: file, field: o.name("value"), reason: "must not be negative") }
+        guard value <= atMost else { throw TargetError.invalidField(file: file, field: o.name("value"), reason: "must be at most \(atMost)") }
         return Sourced(value, source: try o.string("source"))
     }
 

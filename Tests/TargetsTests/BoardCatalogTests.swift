@@ -31,11 +31,11 @@ final class BoardCatalogTests: XCTestCase {
         XCTAssertTrue(message.hasPrefix("unknown target 'cortex-m99'; known targets: nucleo-f446re, nucleo-l4r5zi, nucleo-l552ze-q, nucleo-l552ze-q-stm32duino, portenta-h7"), message)
     }
 
-    /// Copies targets/ to a temporary directory and rewrites one board file through `edit`.
-    private func brokenCatalogError(_ edit: (inout [String: Any]) -> Void) throws -> String {
+    /// Copies targets/ to a temporary directory and rewrites one board (or core) file through `edit`.
+    private func brokenCatalogError(file name: String = "boards/nucleo-f446re.json", _ edit: (inout [String: Any]) -> Void) throws -> String {
         let dir = try Fixtures.temporaryDirectory()
         try FileManager.default.copyItem(at: Fixtures.targetsDirectory, to: dir.appendingPathComponent("targets"))
-        let file = dir.appendingPathComponent("targets/boards/nucleo-f446re.json")
+        let file = dir.appendingPathComponent("targets/\(name)")
         var json = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
         edit(&json)
         try JSONSerialization.data(withJSONObject: json).write(to: file)
@@ -64,6 +64,29 @@ final class BoardCatalogTests: XCTestCase {
         XCTAssertEqual(try brokenCatalogError { $0["core"] = "cortex-m99" }.hasPrefix("/targets/boards/nucleo-f446re.json: invalid field 'core': no core file"), true)
         XCTAssertEqual(try brokenCatalogError { $0["aliases"] = ["cortex-m33"] },
                        "target name 'cortex-m33' is defined more than once (/targets/boards/nucleo-f446re.json, /targets/boards/nucleo-l552ze-q.json)")
+    }
+
+    /// Costs so large that cycle totals would not be whole numbers (a Swift trap when converted)
+    /// are refused where they are read, naming the file and field (issue 23).
+    func testHugeCostsAreRefusedByName() throws {
+        func setting(_ path: [String], _ value: Double) -> (inout [String: Any]) -> Void {
+            return { j in
+                var o = j[path[0]] as! [String: Any]
+                var leaf = o[path[1]] as! [String: Any]
+                leaf["value"] = value
+                o[path[1]] = leaf
+                j[path[0]] = o
+            }
+        }
+        let core = "cores/cortex-m4f.json"
+        XCTAssertEqual(try brokenCatalogError(file: core, setting(["costs", "alu"], 1e30)),
+                       "/targets/cores/cortex-m4f.json: invalid field 'costs.alu.value': must be at most 1000000.0")
+        XCTAssertEqual(try brokenCatalogError(file: core, setting(["divide", "max"], 1e19)),
+                       "/targets/cores/cortex-m4f.json: invalid field 'divide.max.value': must be at most 1000000.0")
+        XCTAssertEqual(try brokenCatalogError(file: core, setting(["divide", "bits_per_cycle"], 1e-300)),
+                       "/targets/cores/cortex-m4f.json: invalid field 'divide.bits_per_cycle': must be at least 0.01")
+        XCTAssertEqual(try brokenCatalogError(setting(["memory_costs", "flash_data_misses"], 1e300)),
+                       "/targets/boards/nucleo-f446re.json: invalid field 'memory_costs.flash_data_misses.value': must be at most 1000000.0")
     }
 
     func testAddingABoardNeedsOnlyAFile() throws {

@@ -80,12 +80,16 @@ extension Machine {
         let events = eventTotals()
         return RunResult(
             board: board.name, core: board.core.name, clockHz: board.clockHz.value, stop: stop, exitCode: exitCode,
-            instructions: UInt64(events[.instructions]), cycles: UInt64(events.dot(costs).rounded()),
+            instructions: UInt64(events[.instructions]), cycles: Self.saturatingCount(events.dot(costs)),
             events: events, stdout: stdoutBytes, stderr: stderrBytes, counterReads: counterReads,
             probeCycles: probeCycles, accumulatedCycles: hot.pointee.cycles, wallSeconds: wall, cpuSeconds: cpu, basicBlocks: hot.pointee.blockCount,
             blockExecutions: options.accounting ? (0..<hot.pointee.blockCount).reduce(0) { $0 + hot.pointee.blocks[$1].executions } : countedBlocks.pointee,
             unpricedLoadSites: unpricedLoadSites.count, replayedBlocks: hot.pointee.replays)
     }
+
+    /// A cycle total as a whole number (board files bound every cost, so this saturates only for
+    /// runs far beyond any budget).
+    static func saturatingCount(_ x: Double) -> UInt64 { x >= 1.8e19 ? UInt64.max : (x > 0 ? UInt64(x.rounded()) : 0) }
 
     /// `run`, and a non-zero exit status is an error carrying the program's first stderr line.
     public func runToSuccess(_ options: RunOptions = RunOptions()) throws -> RunResult {

@@ -274,7 +274,7 @@ extension Machine {
         let bits = (m == 0 || n < m) ? 0 : (m.leadingZeroBitCount - n.leadingZeroBitCount + 1)
         let core = board.core
         let cycles = min(core.divideMax.value, core.divideBase.value + (Double(bits) / core.divideBitsPerCycle.value).rounded(.up))
-        divideCycles += UInt64(cycles)
+        divideCycles += UInt64(cycles)  // ≤ divide max ≤ BoardParsing.maxCost
         hot.pointee.cycles += cycles * costs[.divideCycles]
         lastDivide = (address, cycles * costs[.divideCycles], hot.pointee.instructions)
     }
