@@ -27,8 +27,15 @@ public enum HAPT {
         let labels = try TextTable.numbers(labelsURL, columns: 5)
         var segments: [Int: (user: Int, [(Int, Int, Int)])] = [:]
         for r in 0..<labels.rows {
-            let v = (0..<5).map { Int(labels.values[r * 5 + $0]) }
             let line = r + 1
+            let fields = ["experiment", "user", "activity", "start sample", "end sample"]
+            let v = try (0..<5).map { k -> Int in
+                let x = labels.values[r * 5 + k]
+                guard let n = TextTable.whole(x, in: 0...1_000_000_000) else {
+                    throw DatasetError(file: labelsURL.path, line: line, "\(fields[k]) \(x) is not a whole number in 0…1000000000")
+                }
+                return n
+            }
             guard (1...12).contains(v[2]) else {
                 throw DatasetError(file: labelsURL.path, line: line, "unknown activity \(v[2]) (HAPT labels are 1–12)")
             }

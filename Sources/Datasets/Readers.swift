@@ -27,12 +27,24 @@ public enum UCIHARArchive {
                 columns.append(t.values)
             }
             for (i, label) in labels.values.enumerated() {
-                guard label == label.rounded(), (1...6).contains(Int(label)) else {
+                guard let activity = TextTable.whole(label, in: 1...6) else {
                     throw DatasetError(file: folder.appendingPathComponent("y_\(part).txt").path, line: i + 1, "unknown activity \(label) (1–6)")
                 }
-                for t in 0..<length { for c in 0..<signals.count { x.append(Float(columns[c][i * length + t])) } }
-                y.append(Int32(label) - 1)
-                subjects.append(Int32(subj.values[i]))
+                guard let subject = TextTable.whole(subj.values[i], in: 0...1_000_000_000) else {
+                    throw DatasetError(file: folder.appendingPathComponent("subject_\(part).txt").path, line: i + 1, "subject \(subj.values[i]) is not a whole number in 0…1000000000")
+                }
+                for t in 0..<length {
+                    for c in 0..<signals.count {
+                        let v = columns[c][i * length + t]
+                        guard v.isFinite, abs(v) <= Double(Float.greatestFiniteMagnitude) else {
+                            throw DatasetError(file: folder.appendingPathComponent("Inertial Signals/\(signals[c])_\(part).txt").path, line: i + 1,
+                                               "value \(v) is not a finite float32")
+                        }
+                        x.append(Float(v))
+                    }
+                }
+                y.append(Int32(activity - 1))
+                subjects.append(Int32(subject))
                 isTest.append(part == "test")
             }
         }
@@ -122,11 +134,21 @@ public enum UserData {
         guard Y.shape == [X.shape[0]], [.int8, .int32, .int64].contains(Y.dtype) else {
             throw DatasetError(file: yURL.path, "y must be int [\(X.shape[0])], got \(Y.dtype.name) \(Y.shape)")
         }
-        let values = X.doubles()
-        if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw DatasetError(file: xURL.path, "window \(bad / (X.shape[1] * X.shape[2])) holds a non-finite value")
+        guard X.shape.allSatisfy({ $0 >= 1 }) else {
+            throw DatasetError(file: xURL.path, "X holds no data (\(X.shape)): it needs at least one window of one sample and one channel")
         }
-        let labels = Y.doubles().map { Int32($0) }
+        let values = X.doubles()
+        if let bad = values.firstIndex(where: { !$0.isFinite || abs($0) > Double(Float.greatestFiniteMagnitude) }) {
+            throw DatasetError(file: xURL.path, "window \(bad / (X.shape[1] * X.shape[2])) holds \(values[bad]), not a finite float32")
+        }
+        let maxClass = (1 << 16) - 1  // the search space's class limit
+        let labels = try Y.doubles().enumerated().map { i, v -> Int32 in
+            guard let n = TextTable.whole(v, in: Int(Int32.min)...Int(Int32.max)) else {
+                throw DatasetError(file: yURL.path, "label \(v) at index \(i) is outside 0…\(maxClass)")
+            }
+            guard n <= maxClass else { throw DatasetError(file: yURL.path, "label \(n) at index \(i) is outside 0…\(maxClass)") }
+            return Int32(n)
+        }
         let classIDs = Array(Set(labels)).sorted()
         guard let lowest = classIDs.first, lowest >= 0 else { throw DatasetError(file: yURL.path, "labels must be ≥ 0") }
         let classCount = Int(classIDs.last!) + 1
@@ -140,7 +162,12 @@ public enum UserData {
             guard S.shape == [X.shape[0]], [.int8, .int32, .int64].contains(S.dtype) else {
                 throw DatasetError(file: sURL.path, "subjects must be int [\(X.shape[0])], got \(S.dtype.name) \(S.shape)")
             }
-            subjects = S.doubles().map { Int32($0) }
+            subjects = try S.doubles().enumerated().map { i, v -> Int32 in
+                guard let n = TextTable.whole(v, in: 0...1_000_000_000) else {
+                    throw DatasetError(file: sURL.path, "subject \(v) at index \(i) is not a whole number in 0…1000000000")
+                }
+                return Int32(n)
+            }
         }
         return RawWindows(name: directory.lastPathComponent, length: X.shape[1], channels: (0..<X.shape[2]).map { "ch\($0)" },
                           classes: (0..<classCount).map { "class\($0)" }, x: values.map(Float.init), y: labels, subjects: subjects,

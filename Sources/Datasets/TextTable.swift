@@ -2,6 +2,13 @@ import Foundation
 
 /// Reading numeric text tables (whitespace- or comma-separated) with errors that name file and line.
 enum TextTable {
+    /// `v` as an Int when it is a whole number in `range` (checked before converting: a label or id
+    /// of 1e30 in a file must be an error, not a trap).
+    static func whole(_ v: Double, in range: ClosedRange<Int>) -> Int? {
+        guard v.isFinite, v == v.rounded(), v >= Double(range.lowerBound), v <= Double(range.upperBound) else { return nil }
+        return Int(v)
+    }
+
     static func contents(_ url: URL) throws -> [UInt8] {
         guard FileManager.default.fileExists(atPath: url.path) else { throw DatasetError(file: url.path, "missing file") }
         guard let d = FileManager.default.contents(atPath: url.path) else { throw DatasetError(file: url.path, "cannot read file") }

@@ -191,6 +191,37 @@ final class DatasetReaderTests: XCTestCase {
         XCTAssertEqual(Fixtures.errorMessage { try HAPT.windows(try HAPT.read(short)) }, "uci-har: no segment is as long as one window (128 samples)")
     }
 
+    /// Numbers that do not fit what they stand for (a label of 1e12, a subject of 2^62, an activity
+    /// id of 1e30, a float64 beyond float32, windows of no samples) are errors naming the file, not
+    /// traps or silent garbage (issue 23).
+    func testOutOfRangeNumbersInDatasetFilesAreNamed() throws {
+        let haptDir = try makeHAPT([(1, 300, [(1, 0, 199)])])
+        try "1 1 1e30 0 199\n".write(to: haptDir.appendingPathComponent("labels.txt"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(Fixtures.errorMessage { try HAPT.read(haptDir) },
+                       "\(haptDir.appendingPathComponent("labels.txt").path):1: activity 1e+30 is not a whole number in 0…1000000000")
+
+        func bytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
+        func npy(x: NPYArray, y: NPYArray, subjects: NPYArray? = nil) throws -> URL {
+            let dir = try Fixtures.temporaryDirectory()
+            try x.write(to: dir.appendingPathComponent("X.npy"))
+            try y.write(to: dir.appendingPathComponent("y.npy"))
+            try subjects?.write(to: dir.appendingPathComponent("subjects.npy"))
+            return dir
+        }
+        let x = NPYArray(float32: (0..<12).map(Float.init), shape: [2, 3, 2])
+        let y = NPYArray(int32: [0, 1], shape: [2])
+        var d = try npy(x: x, y: NPYArray(dtype: .int64, shape: [2], data: bytes([Int64(0), 1_000_000_000_000])))
+        XCTAssertEqual(Fixtures.errorMessage { try UserData.readNPY(d) }, "\(d.appendingPathComponent("y.npy").path): label 1000000000000.0 at index 1 is outside 0…65535")
+        d = try npy(x: x, y: y, subjects: NPYArray(dtype: .int64, shape: [2], data: bytes([Int64(1), 1 << 62])))
+        XCTAssertEqual(Fixtures.errorMessage { try UserData.readNPY(d) },
+                       "\(d.appendingPathComponent("subjects.npy").path): subject 4.611686018427388e+18 at index 1 is not a whole number in 0…1000000000")
+        d = try npy(x: NPYArray(dtype: .float64, shape: [2, 3, 2], data: bytes((0..<12).map { $0 == 7 ? 1e300 : Double($0) })), y: y)
+        XCTAssertEqual(Fixtures.errorMessage { try UserData.readNPY(d) }, "\(d.appendingPathComponent("X.npy").path): window 1 holds 1e+300, not a finite float32")
+        d = try npy(x: NPYArray(float32: [], shape: [2, 0, 2]), y: y)
+        XCTAssertEqual(Fixtures.errorMessage { try UserData.readNPY(d) },
+                       "\(d.appendingPathComponent("X.npy").path): X holds no data ([2, 0, 2]): it needs at least one window of one sample and one channel")
+    }
+
     func testBadCSVAndSplits() throws {
         let dir = try Fixtures.temporaryDirectory()
         try "ax,label\n1,a\n2\n".write(to: dir.appendingPathComponent("r.csv"), atomically: true, encoding: .utf8)
