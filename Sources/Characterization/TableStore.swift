@@ -37,7 +37,7 @@ public final class TableStore {
         }
         sqlite3_busy_timeout(db, 60_000)
         do {
-            let tables = try query("SELECT name FROM sqlite_master WHERE type = 'table'") { String(cString: sqlite3_column_text($0, 0)) }
+            let tables = try query("SELECT name FROM sqlite_master WHERE type = 'table'") { try text($0, 0, "a table name") }
             if tables.isEmpty {
                 try execute("""
                     BEGIN;
@@ -50,7 +50,7 @@ public final class TableStore {
                     """)
             } else {
                 let meta = tables.contains("micronas_meta") && tables.contains("entries")
-                    ? try query("SELECT key, value FROM micronas_meta") { (String(cString: sqlite3_column_text($0, 0)), String(cString: sqlite3_column_text($0, 1))) }
+                    ? try query("SELECT key, value FROM micronas_meta") { (try text($0, 0, "a micronas_meta key"), try text($0, 1, "a micronas_meta value")) }
                     : []
                 let fields = Dictionary(meta, uniquingKeysWith: { a, _ in a })
                 guard fields["format"] == Self.format else { throw CharacterizationError("an SQLite file, but not a micronas lookup table") }
@@ -74,8 +74,9 @@ public final class TableStore {
         var t = LookupTable(board: board, costHash: costHash, kernelHash: kernelHash)
         let rows = try query("SELECT config, cycles, macs, events FROM entries WHERE board = ? AND cost_hash = ? AND kernel_hash = ?",
                              [board, costHash, kernelHash]) { s in
-            (String(cString: sqlite3_column_text(s, 0)), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
-             sqlite3_column_type(s, 3) == SQLITE_NULL ? nil : String(cString: sqlite3_column_text(s, 3)))
+            let config = try text(s, 0, "an entry's config")
+            return (config, try integer(s, 1, "entry '\(config)': cycles"), try integer(s, 2, "entry '\(config)': macs"),
+                    sqlite3_column_type(s, 3) == SQLITE_NULL ? nil : try text(s, 3, "entry '\(config)': events"))
         }
         for (config, cycles, macs, events) in rows {
             guard cycles >= 0, cycles <= Int64(UInt32.max), macs >= 0 else { throw corrupt("entry '\(config)' has cycles \(cycles), MACs \(macs)") }
@@ -91,7 +92,10 @@ public final class TableStore {
         let rows = try query("""
             SELECT config, events, macs FROM entries WHERE board = ? AND kernel_hash = ? AND event_model = ? AND cost_hash != ? AND events IS NOT NULL
             """, [board, kernelHash, eventModel, costHash]) { s in
-            (String(cString: sqlite3_column_text(s, 0)), String(cString: sqlite3_column_text(s, 1)), Int(sqlite3_column_int64(s, 2)))
+            let config = try text(s, 0, "an entry's config")
+            let macs = try integer(s, 2, "entry '\(config)': macs")
+            guard macs >= 0 else { throw corrupt("entry '\(config)' has MACs \(macs)") }
+            return (config, try text(s, 1, "entry '\(config)': events"), Int(macs))
         }
         var found: [String: (EventVector, Int)] = [:]
         for (config, text, macs) in rows where configs.contains(config) && found[config] == nil {
@@ -102,13 +106,39 @@ public final class TableStore {
 
     public struct Summary: Sendable { public var board, costHash, kernelHash: String; public var entries, withEvents: Int }
 
-    /// What the file holds: entries per board, cost table and kernel build.
+    /// What the file holds: entries per board, cost table and kernel build — after every row has
+    /// been checked (`checkRows`).
     public func summary() throws -> [Summary] {
-        try query("""
+        try checkRows()
+        return try query("""
             SELECT board, cost_hash, kernel_hash, COUNT(*), COUNT(events) FROM entries GROUP BY board, cost_hash, kernel_hash ORDER BY board, cost_hash, kernel_hash
             """) { s in
-            Summary(board: String(cString: sqlite3_column_text(s, 0)), costHash: String(cString: sqlite3_column_text(s, 1)),
-                    kernelHash: String(cString: sqlite3_column_text(s, 2)), entries: Int(sqlite3_column_int64(s, 3)), withEvents: Int(sqlite3_column_int64(s, 4)))
+            Summary(board: try text(s, 0, "a board"), costHash: try text(s, 1, "a cost hash"),
+                    kernelHash: try text(s, 2, "a kernel hash"), entries: Int(sqlite3_column_int64(s, 3)), withEvents: Int(sqlite3_column_int64(s, 4)))
+        }
+    }
+
+    /// Reads every entry (and overhead) row and checks it as `table` would use it: text where text
+    /// belongs, whole-number cycles in 0…2^32−1 and MACs ≥ 0, events (when present) readable, finite
+    /// overheads (which may be negative: whole invokes a little below the sum of their entries). A
+    /// file written by another tool, or by hand, fails here naming the row.
+    public func checkRows() throws {
+        _ = try query("SELECT board, cost_hash, kernel_hash, config, cycles, macs, event_model, events, source FROM entries") { s in
+            let config = try text(s, 3, "an entry's config")
+            for (i, name) in [(0, "board"), (1, "cost_hash"), (2, "kernel_hash"), (6, "event_model"), (8, "source")] {
+                _ = try text(s, Int32(i), "entry '\(config)': \(name)")
+            }
+            let cycles = try integer(s, 4, "entry '\(config)': cycles"), macs = try integer(s, 5, "entry '\(config)': macs")
+            guard cycles >= 0, cycles <= Int64(UInt32.max), macs >= 0 else { throw corrupt("entry '\(config)' has cycles \(cycles), MACs \(macs)") }
+            if sqlite3_column_type(s, 7) != SQLITE_NULL { _ = try decodeEvents(try text(s, 7, "entry '\(config)': events"), config: config) }
+        }
+        guard try hasTable("overheads") else { return }
+        _ = try query("SELECT space, cycles FROM overheads") { s in
+            let space = try text(s, 0, "an overhead's space")
+            let type = sqlite3_column_type(s, 1), cycles = sqlite3_column_double(s, 1)
+            guard type == SQLITE_FLOAT || type == SQLITE_INTEGER, cycles.isFinite else {
+                throw corrupt("the overhead of space '\(space)' is not a number of cycles")
+            }
         }
     }
 
@@ -142,6 +172,7 @@ public final class TableStore {
     /// the rows added. The other file is only read.
     @discardableResult
     public func merge(from other: TableStore) throws -> Int {
+        try other.checkRows()  // nothing unreadable is copied
         let before = try count()
         try execute("ATTACH DATABASE ? AS other", [other.url.path])
         defer { try? execute("DETACH DATABASE other") }
@@ -160,7 +191,13 @@ public final class TableStore {
     public func overhead(board: String, costHash: String, kernelHash: String, space: String) throws -> Double? {
         guard try hasTable("overheads") else { return nil }
         return try query("SELECT cycles FROM overheads WHERE board = ? AND cost_hash = ? AND kernel_hash = ? AND space = ?",
-                         [board, costHash, kernelHash, space]) { sqlite3_column_double($0, 0) }.first
+                         [board, costHash, kernelHash, space]) { s in
+            let type = sqlite3_column_type(s, 0), cycles = sqlite3_column_double(s, 0)
+            guard type == SQLITE_FLOAT || type == SQLITE_INTEGER, cycles.isFinite else {
+                throw corrupt("the overhead of space '\(space)' is not a number of cycles")
+            }
+            return cycles
+        }.first
     }
 
     public func setOverhead(_ cycles: Double, board: String, costHash: String, kernelHash: String, space: String) throws {
@@ -214,6 +251,19 @@ public final class TableStore {
             rows.append(try row(statement))
         }
         return rows
+    }
+
+    /// Column `i` as text; a NULL or a value of another type is a corrupt row (String(cString:) of
+    /// SQLite's NULL pointer would trap).
+    private func text(_ s: OpaquePointer, _ i: Int32, _ what: String) throws -> String {
+        guard sqlite3_column_type(s, i) == SQLITE_TEXT, let p = sqlite3_column_text(s, i) else { throw corrupt("\(what) is not text") }
+        return String(cString: p)
+    }
+
+    /// Column `i` as an integer; NULL, text or a real number is a corrupt row.
+    private func integer(_ s: OpaquePointer, _ i: Int32, _ what: String) throws -> Int64 {
+        guard sqlite3_column_type(s, i) == SQLITE_INTEGER else { throw corrupt("\(what) is not an integer") }
+        return sqlite3_column_int64(s, i)
     }
 
     private func encodeEvents(_ e: EventVector) throws -> String {

@@ -283,4 +283,43 @@ final class CharacterizationTests: XCTestCase {
         XCTAssertTrue(f.stderr.contains("\(foreign.path): not a micronas lookup table"), f.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing is written when an input is bad")
     }
+
+    /// Table files written by another tool or by hand — NULLs where the schema does not forbid them,
+    /// text where numbers belong, negative cycles, events that are not JSON, a NULL overhead — are
+    /// refused by `info` and `merge` naming the file and the row; `merge` writes nothing (issue 23).
+    func testHostileTableRowsAreRefusedByName() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let rows: [(String, String, String)] = [
+            ("null-config", "NULL, 100, 10, 'm', NULL", "an entry's config is not text"),
+            ("negative", "'conv a', -5, 10, 'm', NULL", "entry 'conv a' has cycles -5, MACs 10"),
+            ("text-cycles", "'conv a', '12', 10, 'm', NULL", "entry 'conv a': cycles is not an integer"),
+            ("bad-events", "'conv a', 100, 10, 'm', 'not json'", "entry 'conv a' has unreadable events"),
+            ("null-model", "'conv a', 100, 10, NULL, NULL", "entry 'conv a': event_model is not text"),
+        ]
+        for (name, values, expected) in rows + [("null-overhead", "'conv a', 100, 10, 'm', NULL", "the overhead of space 's' is not a number of cycles")] {
+            let file = dir.appendingPathComponent("\(name).sqlite")
+            let overhead = name == "null-overhead" ? "CREATE TABLE overheads(board, cost_hash, kernel_hash, space, cycles); INSERT INTO overheads VALUES ('b', 'c', 'k', 's', NULL);" : ""
+            let script = """
+                import sqlite3
+                c = sqlite3.connect(\(String(reflecting: file.path)))
+                c.executescript(\"\"\"
+                CREATE TABLE micronas_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT INTO micronas_meta VALUES ('format', 'micronas-lut'), ('version', '1');
+                CREATE TABLE entries(board, cost_hash, kernel_hash, config, cycles, macs, event_model, events, source);
+                INSERT INTO entries VALUES ('b', 'c', 'k', \(values), 'measured');
+                \(overhead)
+                \"\"\")
+                c.commit()
+                """
+            try Fixtures.run("python3", ["-c", script])
+            let info = try Fixtures.capture(Fixtures.micronas, ["characterize", "info", "--table", file.path])
+            XCTAssertEqual(info.status, 2, "\(name): \(info.stdout)")
+            XCTAssertTrue(info.stderr.contains("\(file.path): not a micronas lookup table (corrupt or foreign file): \(expected)"), "\(name): \(info.stderr)")
+            let out = dir.appendingPathComponent("merged-\(name).sqlite")
+            let merge = try Fixtures.capture(Fixtures.micronas, ["characterize", "merge", file.path, "--out", out.path])
+            XCTAssertEqual(merge.status, 2, "\(name)")
+            XCTAssertTrue(merge.stderr.contains(expected), "\(name): \(merge.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(name): nothing is written")
+        }
+    }
 }

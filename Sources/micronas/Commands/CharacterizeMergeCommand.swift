@@ -17,8 +17,10 @@ struct CharacterizeMergeCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard !tables.isEmpty else { throw ValidationError("give at least one table file") }
-            // Open every input first: a corrupt or foreign one stops the merge before anything is written.
+            // Open and check every input's rows first: a corrupt or foreign one stops the merge
+            // before anything is written.
             let inputs = try tables.map { try TableStore(url: URL(fileURLWithPath: $0), create: false) }
+            for input in inputs { try input.checkRows() }
             let merged = try TableStore(url: URL(fileURLWithPath: out))
             var added = 0
             for input in inputs { added += try merged.merge(from: input) }
