@@ -36,6 +36,9 @@ final class HostileOptionTests: XCTestCase {
         for v in ["0", "-1", "abc", "1e30"] {
             cases.append(["emulate", "--target", "cortex-m33", "/nonexistent.elf", "--max-instructions=\(v)"])
         }
+        for v in ["0", "-1", "9223372036854775807", "1e30", "nan"] {
+            cases.append(["kernels", "verify", "--target", "cortex-m33", "--cases=\(v)"])
+        }
         for args in cases {
             let line = try refusal(args)
             XCTAssertFalse(line.isEmpty, "\(args)")
