@@ -79,6 +79,12 @@ public enum AtomicWrite {
         }
     }
 
+    /// Throws the error a later write of `url` would meet for want of its folder — so a command can
+    /// refuse before long work rather than after it.
+    public static func checkParent(of url: URL) throws {
+        _ = try prepareParent(of: url, create: false)
+    }
+
     private static func prepareParent(of url: URL, create: Bool) throws -> URL {
         let parent = url.deletingLastPathComponent()
         var isDirectory: ObjCBool = false

@@ -107,6 +107,12 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: model)), before, "nothing half-written")
         XCTAssertTrue(try failure(["train", "--graph", graph.path, "--dataset", data.path, "--epochs", "6", "--checkpoint", corrupt] + split)
             .hasPrefix("error: \(corrupt): not a micronas checkpoint"))
+        // A missing folder for the checkpoint or the model is found before training, not after it.
+        for option in ["--checkpoint", "--model-out"] {
+            let args = ["train", "--graph", graph.path, "--dataset", data.path, "--epochs", "6", option, "/nonexistent-dir/out.tflite"] + split
+            XCTAssertEqual(try failure(args), "error: cannot write /nonexistent-dir/out.tflite: directory /nonexistent-dir does not exist")
+            XCTAssertFalse(try Fixtures.capture(Fixtures.micronas, args).stderr.contains("training "), "refused before training")
+        }
         XCTAssertEqual(try failure(["train", "--graph", graph.path, "--dataset", data.path, "--epochs", "7", "--batch", "16", "--qat",
                                     "--checkpoint", checkpoint] + split),
                        "error: \(checkpoint) was written by a run with other settings (epochs 6, this run 7); remove it or name another --checkpoint")

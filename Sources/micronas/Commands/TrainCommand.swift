@@ -61,6 +61,8 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Where the results go must exist before training, not be found missing after it.
+            for path in [checkpoint, modelOut].compactMap({ $0 }) { try AtomicWrite.checkParent(of: URL(fileURLWithPath: path)) }
             let g = try readGraph(graph)
             if let t = threads { BLASThreads.count = t }
             let network: GraphNetwork
