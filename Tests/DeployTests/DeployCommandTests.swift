@@ -140,6 +140,21 @@ final class DeployCommandTests: XCTestCase {
         XCTAssertEqual(try failure(["run", "--target", "cortex-m4", "--model", model, "--input", garbage.path, "--output", dir.appendingPathComponent("o.npy").path]),
                        "error: \(garbage.path): truncated header")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("o.npy").path), "a failed run wrote an output")
+
+        // A model that quantizes a float input: NaN or ±inf in the input is an error naming the sample.
+        let floatModel = try (0..<UInt64(200)).lazy.map { try RandomModel.generate(seed: $0) }.first { $0.values[$0.graph.inputs[0].name]?.type.isFloat == true }!
+        let floatPath = dir.appendingPathComponent("float-in.tflite").path
+        _ = try ModelFile.write(floatModel, tflite: floatPath)
+        let lowered = try LoweredModel(floatModel)
+        let count = lowered.shapes[lowered.inputs[0]]!.reduce(1, *)
+        for (bad, text) in [(Float.nan, "nan"), (Float.infinity, "inf"), (-Float.infinity, "-inf")] {
+            var values = [Float](repeating: 0.5, count: 2 * count)
+            values[count + 3] = bad
+            let nan = dir.appendingPathComponent("bad-\(text).npy")
+            try NPYArray(float32: values, shape: [2] + lowered.shapes[lowered.inputs[0]]!).write(to: nan)
+            XCTAssertEqual(try failure(["run", "--target", "cortex-m4", "--model", floatPath, "--input", nan.path, "--output", dir.appendingPathComponent("o.npy").path]),
+                           "error: \(nan.path): sample 1 holds \(text) at element 3; the model's input must be finite")
+        }
     }
 
     /// Models too big for the board: the error says which memory and by how much.

@@ -40,6 +40,13 @@ struct RunCommand: ParsableCommand {
             }
             let n = batched ? array.shape[0] : 1
             let per = d.runner.generator.inputBytes
+            if isFloatIn {  // the model quantizes its input: NaN or ±inf would become garbage, not an error
+                let values = array.doubles()
+                if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                    let each = max(1, values.count / n)
+                    throw DeployError("\(input): sample \(bad / each) holds \(values[bad]) at element \(bad % each); the model's input must be finite")
+                }
+            }
             let samples = (0..<n).map { Array(array.data[($0 * per)..<(($0 + 1) * per)]) }
             printError("running \(n) sample(s) of \(model) on the emulated \(b.name)…")
             let r = try d.run(samples, warmup: warm ? .everySample : .none)
