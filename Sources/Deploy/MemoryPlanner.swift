@@ -52,7 +52,6 @@ public enum MemoryPlanner {
     public static func scratchBytes(_ call: LoweredOp.Call, kernels: Kernels = .micronas) -> [Int] {
         switch (kernels, call) {
         case let (.micronas, .conv(input, filter, _, _, _)): return [convScratchBytes(kernelH: filter.h, kernelW: filter.w, inputChannels: input.c)]
-        case let (.micronas, .fullyConnected(depth, _, _, _)): return [2 * 2 * depth]
         case let (.tflmReference, .mean(input, _)): return [4 * input.n * input.c, 4 * 4, 4 * 2]
         default: return []
         }
