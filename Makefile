@@ -10,7 +10,7 @@ SWIFT_BUILD_FLAGS ?=
 DEMO_BOARD ?= nucleo-l552ze-q
 BIN := .build/release/micronas
 
-.PHONY: setup build release test check-imports demo bench-emulator bench-kernels bench-train bench-search verify-deploy profile-fixtures profile-mlperf clean
+.PHONY: setup build release test check-imports demo bench-emulator bench-kernels bench-train bench-search fuzz verify-deploy profile-fixtures profile-mlperf clean
 
 ## setup: install system packages (only the missing ones) and the Python verification venv. Idempotent.
 setup:
@@ -55,6 +55,14 @@ demo: release
 	$(BIN) dataset fetch uci-har
 	@echo
 	$(BIN) search --emulate $(DEMO_BOARD) --dataset uci-har --latency 25ms --memory 64KB --epochs 3 --retrain-epochs 6
+
+## fuzz: every parser of outside input (ELF, .tflite, .npy, Graph JSON, board and core files, lookup
+## tables) fed random mutations of valid inputs for FUZZ_SECONDS each (default 600); a trap stops it
+## and leaves the input under $MICRONAS_CACHE/fuzz/. make test runs the same for 1 s each.
+FUZZ_SECONDS ?= 600
+fuzz: setup
+	swift build --build-tests
+	MICRONAS_FUZZ_SECONDS=$(FUZZ_SECONDS) swift test --skip-build --disable-swift-testing --filter FuzzTests
 
 ## bench-emulator: emulated MIPS with cycle accounting vs raw Unicorn on the same program.
 bench-emulator: release

@@ -121,5 +121,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Training", "Deploy", "Kernels", "Datasets", "Graph", "Tensor", "Quant", "Support", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "Support", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Characterization", "Datasets", "Deploy", "Emulator", "Graph", "Support", "Targets", "TestSupport"]),
     ]
 )

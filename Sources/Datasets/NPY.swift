@@ -79,7 +79,7 @@ public struct NPYArray: Equatable, Sendable {
         }
         self.dtype = dtype
         if let f = field("fortran_order"), f.hasPrefix("True") { throw fail("Fortran-order arrays are not supported") }
-        guard let s = field("shape"), let open = s.firstIndex(of: "("), let close = s.firstIndex(of: ")") else {
+        guard let s = field("shape"), let open = s.firstIndex(of: "("), let close = s[open...].firstIndex(of: ")") else {
             throw fail("header has no 'shape'")
         }
         let dims = s[s.index(after: open)..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -222,6 +222,14 @@ final class DatasetReaderTests: XCTestCase {
                        "\(d.appendingPathComponent("X.npy").path): X holds no data ([2, 0, 2]): it needs at least one window of one sample and one channel")
     }
 
+    /// Found by `make fuzz`: a header whose ')' comes before its '(' trapped slicing the shape.
+    func testNPYShapeWithParenthesesOutOfOrder() throws {
+        let header = "{'descr': '<i4', 'fortran_order': False, 'shape': )2,(, }"
+        let padded = header + String(repeating: " ", count: 128 - 10 - header.count - 1) + "\n"
+        let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(padded.utf8.count), 0] + Array(padded.utf8) + [0, 0, 0, 0, 0, 0, 0, 0]
+        XCTAssertEqual(Fixtures.errorMessage { try NPYArray(bytes: bytes, file: "f.npy") }, "f.npy: header has no 'shape'")
+    }
+
     func testBadCSVAndSplits() throws {
         let dir = try Fixtures.temporaryDirectory()
         try "ax,label\n1,a\n2\n".write(to: dir.appendingPathComponent("r.csv"), atomically: true, encoding: .utf8)
