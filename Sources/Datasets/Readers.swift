@@ -36,7 +36,7 @@ public enum UCIHARArchive {
                 for t in 0..<length {
                     for c in 0..<signals.count {
                         let v = columns[c][i * length + t]
-                        guard v.isFinite, abs(v) <= Double(Float.greatestFiniteMagnitude) else {
+                        guard TextTable.isFloat32(v) else {
                             throw DatasetError(file: folder.appendingPathComponent("Inertial Signals/\(signals[c])_\(part).txt").path, line: i + 1,
                                                "value \(v) is not a finite float32")
                         }
@@ -138,7 +138,7 @@ public enum UserData {
             throw DatasetError(file: xURL.path, "X holds no data (\(X.shape)): it needs at least one window of one sample and one channel")
         }
         let values = X.doubles()
-        if let bad = values.firstIndex(where: { !$0.isFinite || abs($0) > Double(Float.greatestFiniteMagnitude) }) {
+        if let bad = values.firstIndex(where: { !TextTable.isFloat32($0) }) {
             throw DatasetError(file: xURL.path, "window \(bad / (X.shape[1] * X.shape[2])) holds \(values[bad]), not a finite float32")
         }
         let maxClass = (1 << 16) - 1  // the search space's class limit

@@ -9,6 +9,9 @@ enum TextTable {
         return Int(v)
     }
 
+    /// Whether `v` is a number a float32 window can hold (finite, within ±Float.greatestFiniteMagnitude).
+    static func isFloat32(_ v: Double) -> Bool { v.isFinite && abs(v) <= Double(Float.greatestFiniteMagnitude) }
+
     static func contents(_ url: URL) throws -> [UInt8] {
         guard FileManager.default.fileExists(atPath: url.path) else { throw DatasetError(file: url.path, "missing file") }
         guard let d = FileManager.default.contents(atPath: url.path) else { throw DatasetError(file: url.path, "cannot read file") }

@@ -28,6 +28,10 @@ public struct MemoryRegion: Sendable, Equatable {
 
     public var end: UInt64 { base + size }
     public func contains(_ address: UInt64) -> Bool { address >= base && address < end }
+    /// Whether [address, address + count) lies in this memory at its base or at one of its aliases.
+    public func covers(_ address: UInt64, count: UInt64) -> Bool {
+        ([base] + aliases).contains { address >= $0 && address + count <= $0 + size }
+    }
 }
 
 /// Which accesses a cache serves.

@@ -83,13 +83,19 @@ public enum Fixtures {
         return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// Whether a run ended in a Swift trap or a crash rather than an error (the runtime's messages,
+    /// a backtrace, or a signal's exit status).
+    public static func trapped(_ r: Outcome) -> Bool {
+        r.stderr.contains("Fatal error") || r.stderr.contains("runtime failure") || r.stderr.contains("Backtracing")
+            || [132, 133, 134, 139].contains(r.status)
+    }
+
     /// Runs `micronas` expecting it to fail as a user should see it: a non-zero exit, no trap, the
     /// last stderr line an `error: …` line (progress lines may come first); returns that line.
     public static func micronasFailure(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
         let r = try capture(micronas, args)
         XCTAssertNotEqual(r.status, 0, "expected failure: \(args)", file: file, line: line)
-        XCTAssertFalse(r.stderr.contains("Fatal error") || r.stderr.contains("runtime failure") || r.stderr.contains("Backtracing")
-                       || [132, 133, 134, 139].contains(r.status), "trapped: \(r.stderr)", file: file, line: line)
+        XCTAssertFalse(trapped(r), "trapped: \(r.stderr)", file: file, line: line)
         let last = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
         XCTAssertTrue(last.hasPrefix("error: "), "not one error line: \(r.stderr)", file: file, line: line)
         return last

@@ -4,16 +4,6 @@
 
 #define MN_ADD_BLOCK 32
 
-/* mn_rdbpot with the exponent's mask and half-mask computed once per call. */
-static inline int32_t rdbpot_masked(int32_t x, int32_t exponent, int32_t mask) {
-    return (x >> exponent) + ((x & mask) > (mask >> 1) + (int32_t)((uint32_t)x >> 31) ? 1 : 0);
-}
-
-/* mn_srdhm for a multiplier that is not INT32_MIN (then it never saturates). */
-static inline int32_t srdhm_plain(int32_t a, int32_t multiplier) {
-    return (int32_t)(((int64_t)a * multiplier + (1ll << 30)) >> 31);
-}
-
 void mn_add_s8(const mn_add_params *p, int32_t count, const int8_t *a, const int8_t *b, int8_t *out) {
     /* The usual parameters (what the TFLite converter writes: input shifts right, no multiplier of
      * INT32_MIN, a left shift below 32) take a loop with every per-call test and mask hoisted;
@@ -43,12 +33,12 @@ void mn_add_s8(const mn_add_params *p, int32_t count, const int8_t *a, const int
         const int32_t n = count - i0 < MN_ADD_BLOCK ? count - i0 : MN_ADD_BLOCK;
         const int32_t o1 = p->input1_offset, m1 = p->input1_multiplier;
         for (int32_t i = 0; i < n; i++)
-            t[i] = rdbpot_masked(srdhm_plain((int32_t)((uint32_t)((int32_t)a[i0 + i] + o1) << ls), m1), e1, k1);
+            t[i] = mn_rdbpot_masked(mn_srdhm_plain((int32_t)((uint32_t)((int32_t)a[i0 + i] + o1) << ls), m1), e1, k1);
         const int32_t o2 = p->input2_offset, m2 = p->input2_multiplier;
         for (int32_t i = 0; i < n; i++)
-            t[i] += rdbpot_masked(srdhm_plain((int32_t)((uint32_t)((int32_t)b[i0 + i] + o2) << ls), m2), e2, k2);
+            t[i] += mn_rdbpot_masked(mn_srdhm_plain((int32_t)((uint32_t)((int32_t)b[i0 + i] + o2) << ls), m2), e2, k2);
         const int32_t mo = p->output_multiplier, oo = p->output_offset, lo = p->act_min, hi = p->act_max;
         for (int32_t i = 0; i < n; i++)
-            out[i0 + i] = mn_rq_out(rdbpot_masked(srdhm_plain((int32_t)((uint32_t)t[i] << left), mo), eo, ko), oo, lo, hi);
+            out[i0 + i] = mn_rq_out(mn_rdbpot_masked(mn_srdhm_plain((int32_t)((uint32_t)t[i] << left), mo), eo, ko), oo, lo, hi);
     }
 }

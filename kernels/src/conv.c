@@ -125,7 +125,7 @@ static void conv_one_channel(const mn_conv_params *p, mn_requant q, mn_shape in,
             case 7: mn_dots_k7(w, n, t, b, acc); break;
             default: mn_dots(w, n, K, t, b, acc); break;
             }
-            mn_rq_block(acc, n, q.multiplier + step * r0, q.shift + step * r0, step, kind, p->output_offset, p->act_min, p->act_max, output + i * out.c + r0, 1);
+            mn_rq_block(acc, n, q.multiplier + step * r0, q.shift + step * r0, step, kind, p->output_offset, p->act_min, p->act_max, output + i * out.c + r0);
         }
     }
 }

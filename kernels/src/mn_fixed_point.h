@@ -40,6 +40,16 @@ static inline int8_t mn_requantize(int32_t acc, int32_t multiplier, int32_t shif
     return mn_rq_out(mn_mbqm(acc, multiplier, shift), output_offset, act_min, act_max);
 }
 
+/* mn_srdhm for a multiplier that is not INT32_MIN (then it never saturates). */
+static inline int32_t mn_srdhm_plain(int32_t a, int32_t multiplier) {
+    return (int32_t)(((int64_t)a * multiplier + (1ll << 30)) >> 31);
+}
+
+/* mn_rdbpot with the exponent's mask (2^exponent - 1) given, so a loop can compute it once. */
+static inline int32_t mn_rdbpot_masked(int32_t x, int32_t exponent, int32_t mask) {
+    return (x >> exponent) + ((x & mask) > (mask >> 1) + (int32_t)((uint32_t)x >> 31) ? 1 : 0);
+}
+
 /* Requantization of a run of accumulators, one output channel each, with what decides the code
  * path found once per operator call (mn_rq_kind) instead of per value. */
 #define MN_BLOCK 16
@@ -53,21 +63,20 @@ static inline int32_t mn_rq_kind(const int32_t *multiplier, const int32_t *shift
     return kind;
 }
 
-/* out[i * stride] = acc[i] requantized with multiplier[i * step] and shift[i * step], i < n
- * (step 1: per channel, 0: per tensor); kind from mn_rq_kind over those channels. */
+/* out[i] = acc[i] requantized with multiplier[i * step] and shift[i * step], i < n (step 1: per
+ * channel, 0: per tensor); kind from mn_rq_kind over those channels. */
 static inline void mn_rq_block(const int32_t *acc, int32_t n, const int32_t *multiplier, const int32_t *shift, int32_t step,
-                               int32_t kind, int32_t output_offset, int32_t act_min, int32_t act_max, int8_t *out, int32_t stride) {
+                               int32_t kind, int32_t output_offset, int32_t act_min, int32_t act_max, int8_t *out) {
     if (kind) {
         for (int32_t i = 0; i < n; i++, multiplier += step, shift += step)
-            out[i * stride] = mn_requantize(acc[i], *multiplier, *shift, output_offset, act_min, act_max);
+            out[i] = mn_requantize(acc[i], *multiplier, *shift, output_offset, act_min, act_max);
         return;
     }
     /* every shift right and no multiplier INT32_MIN (the usual case): mn_requantize without its tests */
     for (int32_t i = 0; i < n; i++, multiplier += step, shift += step) {
-        const int32_t x = (int32_t)(((int64_t)acc[i] * *multiplier + (1ll << 30)) >> 31);
-        const int32_t right = -*shift, mask = (int32_t)((1u << right) - 1u);
-        const int32_t v = (x >> right) + ((x & mask) > (mask >> 1) + (int32_t)((uint32_t)x >> 31) ? 1 : 0);
-        out[i * stride] = mn_rq_out(v, output_offset, act_min, act_max);
+        const int32_t right = -*shift;
+        const int32_t v = mn_rdbpot_masked(mn_srdhm_plain(acc[i], *multiplier), right, (int32_t)((1u << right) - 1u));
+        out[i] = mn_rq_out(v, output_offset, act_min, act_max);
     }
 }
 #endif

@@ -154,8 +154,8 @@ static inline void mn_gemm_columns(const int8_t *filter, int32_t rows, int32_t K
             acc0[r1] = acc[2]; acc1[r1] = acc[3];  /* the same values again when r1 == r */
         }
         const int32_t *m = q.multiplier + step * r0, *sh = q.shift + step * r0;
-        mn_rq_block(acc0, n, m, sh, step, kind, out_offset, act_min, act_max, out0 + r0, 1);
-        if (out1) mn_rq_block(acc1, n, m, sh, step, kind, out_offset, act_min, act_max, out1 + r0, 1);
+        mn_rq_block(acc0, n, m, sh, step, kind, out_offset, act_min, act_max, out0 + r0);
+        if (out1) mn_rq_block(acc1, n, m, sh, step, kind, out_offset, act_min, act_max, out1 + r0);
     }
 }
 #endif

@@ -33,7 +33,7 @@ private func unmappedHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: 
 
 private func writeProtectedHook(_ uc: OpaquePointer?, _ type: uc_mem_type, _ address: UInt64, _ size: Int32, _ value: Int64, _ user: UnsafeMutableRawPointer?) -> Bool {
     let m = machine(user)
-    let region = m.board.memories.first { r in ([r.base] + r.aliases).contains { address >= $0 && address < $0 + r.size } }?.name ?? "flash"
+    let region = m.board.memories.first { $0.covers(address, count: 1) }?.name ?? "flash"
     m.fail(.flashWrite(size: Int(size), address: address, region: region, pc: m.image.describe(m.locateAccess(address) ?? m.currentBlockStart)))
     return false
 }

@@ -93,12 +93,9 @@ extension Machine {
     /// Whether [address, address + count) lies inside one of the board's memories (a destination:
     /// one that takes stores, not flash). The parameter blocks, buffers and strings of every call are
     /// checked before use: a debugger's transfer over memory the board lacks fails, so does the call.
-    func semihostingRangeOK(_ address: UInt32, _ count: UInt64, destination: Bool) -> Bool {
-        let lo = UInt64(address), hi = lo + count
+    private func semihostingRangeOK(_ address: UInt32, _ count: UInt64, destination: Bool) -> Bool {
         if count == 0 { return true }  // nothing to transfer
-        return board.memories.contains { r in
-            (!destination || r.kind != .flash) && ([r.base] + r.aliases).contains { lo >= $0 && hi <= $0 + r.size }
-        }
+        return board.memories.contains { (!destination || $0.kind != .flash) && $0.covers(UInt64(address), count: count) }
     }
 
     /// The range of a call's operand, or the stop that reports it.
