@@ -17,6 +17,8 @@ struct BlockAnalysis {
     /// `prefixCycles[i]` = static cycles of instructions 0..<i (so the last entry is the block's).
     var prefixCycles: [Double] = []
     var endsInControlFlow = false
+    /// This block's accesses checked for alignment at entry: indices into `Machine.alignmentProbes`.
+    var alignmentChecks: Range<Int> = 0 ..< 0
 
     init(instructions: [DecodedInstruction], costs: EventVector) {
         self.instructions = instructions

@@ -17,7 +17,10 @@ enum LoadAddressAnalysis {
 
     /// `readOnlyWord` returns the word at an address in read-only memory (flash), so that a literal-pool
     /// load (`LDR Rd, [PC, #imm]`) gives Rd a known constant, typically the address of a global.
-    static func analyse(_ insns: [DecodedInstruction], readOnlyWord: (UInt64) -> UInt32?) -> Result {
+    /// `select` picks the accesses analysed (the loads, for pricing; the accesses that need alignment,
+    /// for `AlignmentSite`).
+    static func analyse(_ insns: [DecodedInstruction], select: (DecodedInstruction) -> Bool = { $0.isLoad },
+                        readOnlyWord: (UInt64) -> UInt32?) -> Result {
         var result = Result()
         // Symbolic value of each core register (Capstone id) in terms of the entry registers.
         var known: [UInt16: AddressExpression] = [:]
@@ -29,7 +32,7 @@ enum LoadAddressAnalysis {
         }
 
         for insn in insns {
-            if insn.isLoad, insn.memBase != sp || insn.memIndex != 0 {
+            if select(insn), insn.memBase != sp || insn.memIndex != 0 {
                 let own = ownAddress(insn)
                 var entry: AddressExpression? = nil
                 if !insn.isConditional, let base = value(insn.memBase, at: insn) {

@@ -89,6 +89,12 @@ public final class Machine {
     var semihosting = SemihostingState()
     /// Divide instructions found in executable segments: address → (Rn, Rm, signed).
     var divides: [UInt64: (rn: Int32, rm: Int32, signed: Bool)] = [:]
+    /// Accesses checked for alignment at block entry, and those checked by a code hook (see
+    /// `addAlignmentChecks`) with the hooks' user data.
+    var alignmentProbes: [AlignmentSite] = []
+    var alignmentHooks: [UInt64: UnsafeMutablePointer<AlignmentSite>] = [:]
+    /// Where `run` resumes after a stop that put alignment checks on a block not yet run.
+    var restartAddress: UInt64? = nil
 
     public init(board: Board, image: ELFImage) throws {
         self.board = board
@@ -123,6 +129,7 @@ public final class Machine {
         countedBlocks.deallocate()
         for (p, size) in hostMemory { munmap(p, size) }
         for h in hookedLoads { h.deallocate() }
+        for h in alignmentHooks.values { h.deallocate() }
     }
 
     /// Turns a Unicorn error code into a Swift error naming the call.

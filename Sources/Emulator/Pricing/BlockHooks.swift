@@ -76,6 +76,8 @@ func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ s: U
         index = s.pointee.lookup(key)
         if index < 0 {
             index = Unmanaged<Machine>.fromOpaque(s.pointee.owner!).takeUnretainedValue().discoverBlock(address, size, key: key)
+            // Alignment checks were put on it: emulation stops before the block runs and restarts here.
+            if s.pointee.restarting { return }
         }
         if previous >= 0 {
             s.pointee.blocks[previous].nextKey = key
@@ -85,6 +87,9 @@ func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ s: U
     let b = s.pointee.blocks + index
     if b.pointee.counting { s.pointee.settle(b) }
     let sequential = s.pointee.enter(b, index: index, at: address)
+    if b.pointee.checksAlignment && !Unmanaged<Machine>.fromOpaque(s.pointee.owner!).takeUnretainedValue().checkAlignment(block: index, uc) {
+        return
+    }
     let hasLoads = b.pointee.probeCount > 0
     if hasLoads || b.pointee.fetchModelled {
         // Block memo (see `HotState.priceInFull`). A block that re-enters itself with the epoch
@@ -213,7 +218,14 @@ extension Machine {
                 record.trivialLastLine = last
             }
         }
-        return hot.pointee.insert(record, key: key)
+        let hooked = addAlignmentChecks(insns, to: &record, analysis: &analyses[analyses.count - 1])
+        let index = hot.pointee.insert(record, key: key)
+        if hooked {
+            restartAddress = address
+            hot.pointee.restarting = true
+            uc_emu_stop(uc)
+        }
+        return index
     }
 
     /// Code hooks on loads whose address is only known at the instruction. The block, already

@@ -53,6 +53,11 @@ struct BlockRecord {
     var fetchModelled: Bool
     /// The block has re-entered itself at least once (it is a loop body): worth a memo on entry.
     var loops = false
+    /// Accesses are checked for alignment at entry (`BlockAnalysis.alignmentChecks`); `alignmentKept`:
+    /// each moves by a multiple of its alignment when the block re-enters itself, so a countdown of
+    /// re-entries keeps them aligned.
+    var checksAlignment = false
+    var alignmentKept = true
 
     static let multiLine = UInt64.max - 3
     static let notTrivial = UInt64.max - 2
@@ -136,6 +141,8 @@ struct HotState {
     /// `Unmanaged<Machine>` for the slow paths (decoding a new block, stopping on error).
     var owner: UnsafeMutableRawPointer?
     var budgetExceeded = false
+    /// Set by block discovery when emulation must stop and restart at the block (`Machine.restartAddress`).
+    var restarting = false
 
     /// Starts small (the table is probed on every block: it must stay in L1); `insert` doubles it at half load.
     init(tableBits: Int = 10) {
@@ -265,6 +272,8 @@ extension HotState {
     /// line boundary; a sleeping load stays unpriced while it sleeps; any other load may go anywhere.
     /// The count also stops short of the instruction budget, so the fast path need not check it.
     @inline(__always) mutating func startCountdown(_ b: UnsafeMutablePointer<BlockRecord>) {
+        // Replayed re-entries skip `pricedBlock`'s alignment check.
+        guard b.pointee.alignmentKept else { return }
         // Unsigned, wrapping arithmetic: addresses are 32-bit, lines hold the address, so no term
         // can wrap; this runs once per loop run and must stay cheap.
         var n: UInt64 = 1 << 30
