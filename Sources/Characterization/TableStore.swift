@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Support
 import Targets
 
 /// The lookup tables on disk: one SQLite file holding entries of any number of boards, cost tables
@@ -28,7 +29,7 @@ public final class TableStore {
         self.url = url
         let exists = FileManager.default.fileExists(atPath: url.path)
         guard exists || create else { throw CharacterizationError("\(url.path): no such table file") }
-        if !exists { try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true) }
+        if !exists { try AtomicWrite.createParent(of: url) }
         let flags = SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX
         guard sqlite3_open_v2(url.path, &db, flags, nil) == SQLITE_OK else {
             let why = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"

@@ -85,6 +85,11 @@ public enum AtomicWrite {
         _ = try prepareParent(of: url, create: false)
     }
 
+    /// Creates `url`'s folder (and its parents) when missing; the error names `url` and the reason.
+    public static func createParent(of url: URL) throws {
+        _ = try prepareParent(of: url, create: true)
+    }
+
     private static func prepareParent(of url: URL, create: Bool) throws -> URL {
         let parent = url.deletingLastPathComponent()
         var isDirectory: ObjCBool = false

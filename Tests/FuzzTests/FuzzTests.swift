@@ -60,7 +60,8 @@ final class FuzzTests: XCTestCase {
     }
 
     /// Runs `parse` on mutations of `seeds` for the time budget; counts accepted and refused inputs.
-    func fuzz(_ name: String, seeds: [[UInt8]], file: StaticString = #filePath, line: UInt = #line, _ parse: ([UInt8]) throws -> Void) throws {
+    func fuzz(_ name: String, seeds: [[UInt8]], seconds: Double = FuzzTests.seconds, file: StaticString = #filePath, line: UInt = #line,
+              _ parse: ([UInt8]) throws -> Void) throws {
         XCTAssertFalse(seeds.isEmpty, "no seed inputs for \(name)", file: file, line: line)
         let folder = CacheDirectory.root().appendingPathComponent("fuzz")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -68,7 +69,7 @@ final class FuzzTests: XCTestCase {
         var g = SplitMix64(seed: Self.seed &+ UInt64(name.utf8.reduce(0) { $0 &* 31 &+ Int($1) }.magnitude))
         var corpus = seeds
         for s in seeds { XCTAssertNoThrow(try parse(s), "\(name): a seed input is refused", file: file, line: line) }
-        let end = Date().addingTimeInterval(Self.seconds)
+        let end = Date().addingTimeInterval(seconds)
         var runs = 0, accepted = 0
         while Date() < end {
             let input = Self.mutate(corpus.randomElement(using: &g)!, &g)
@@ -80,7 +81,7 @@ final class FuzzTests: XCTestCase {
             }
         }
         try? FileManager.default.removeItem(at: current)
-        print("fuzz \(name): \(runs) inputs in \(Self.seconds) s, \(accepted) accepted, none trapped")
+        print("fuzz \(name): \(runs) inputs in \(seconds) s, \(accepted) accepted, none trapped")
         XCTAssertGreaterThan(runs, 0, file: file, line: line)
     }
 
@@ -112,6 +113,37 @@ final class FuzzTests: XCTestCase {
         let seed = [UInt8](try Data(contentsOf: Fixtures.root.appendingPathComponent("examples/reference_har.json")))
         try fuzz("graph", seeds: [seed]) { bytes in
             _ = try JSONDecoder().decode(Graph.self, from: Data(bytes)).inferShapes()
+        }
+    }
+
+    /// HAPT RawData folders (labels.txt and one recording's acc/gyro files, each mutated in turn for
+    /// a third of the budget), read and windowed as `dataset info` does.
+    func testHAPTRawData() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        var rows = ""
+        for i in 0..<300 { rows += String(format: "%.6f %.6f %.6f\n", sin(Double(i) / 9), cos(Double(i) / 7), 0.98 + Double(i % 5) / 100) }
+        let files = ["labels.txt": "1 1 5 0 140\n1 1 1 141 299\n", "acc_exp01_user01.txt": rows, "gyro_exp01_user01.txt": rows]
+        for (name, text) in files { try Data(text.utf8).write(to: dir.appendingPathComponent(name)) }
+        for name in files.keys.sorted() {
+            let url = dir.appendingPathComponent(name)
+            // The parser's time budget shared by its three files.
+            try fuzz("hapt-\(name.prefix(while: { $0 != "_" && $0 != "." }))", seeds: [[UInt8](files[name]!.utf8)], seconds: Self.seconds / 3) { bytes in
+                try Data(bytes).write(to: url)
+                _ = try HAPT.windows(try HAPT.read(dir), options: HAPT.WindowOptions(length: 32, step: 16))
+            }
+            try Data(files[name]!.utf8).write(to: url)
+        }
+    }
+
+    /// CSV recordings (a header, channel columns, label and subject), read as windows.
+    func testCSVRecordings() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        var text = "acc_x,acc_y,label,subject\n"
+        for i in 0..<80 { text += String(format: "%.4f,%.4f,%@,%d\n", sin(Double(i) / 5), Double(i) / 80, i < 40 ? "walk" : "sit", 1 + i / 60) }
+        let url = dir.appendingPathComponent("recording.csv")
+        try fuzz("csv", seeds: [[UInt8](text.utf8)]) { bytes in
+            try Data(bytes).write(to: url)
+            _ = try UserData.readCSV(dir, length: 16, step: 8)
         }
     }
 

@@ -14,7 +14,7 @@ struct BenchEmulatorCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+        try require(repeats, in: 1 ... 1_000, "--repeats")
     }
 
     func run() throws {

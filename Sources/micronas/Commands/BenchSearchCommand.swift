@@ -30,8 +30,9 @@ struct BenchSearchCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard (1...100).contains(rounds), (1...65536).contains(batch) else { throw ValidationError("--rounds must be 1…100 and --batch 1…65536") }
-            if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be between 1 and 256") }
+            try require(rounds, in: 1 ... 100, "--rounds")
+            try require(batch, in: 1 ... 65_536, "--batch")
+            if let t = threads { try require(t, in: threadRange, "--threads") }
             let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
             if let t = threads { BLASThreads.count = t }
             let (b, _, toolchain) = try board.resolve()

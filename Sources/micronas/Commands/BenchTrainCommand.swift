@@ -21,7 +21,10 @@ struct BenchTrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        guard batch >= 1, steps >= 1, rounds >= 1 else { throw ValidationError("--batch, --steps and --rounds must be at least 1") }
+        try require(batch, in: 1 ... 1 << 16, "--batch")
+        try require(steps, in: 1 ... 100_000, "--steps")
+        try require(rounds, in: 1 ... 100, "--rounds")
+        if let t = threads { try require(t, in: threadRange, "--threads") }
     }
 
     func torchPython(_ root: URL) -> String? {

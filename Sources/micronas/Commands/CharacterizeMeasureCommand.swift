@@ -25,15 +25,15 @@ struct CharacterizeMeasureCommand: ParsableCommand {
 
     func validate() throws {
         if check != nil && writeGolden != nil { throw ValidationError("--check and --write-golden exclude each other") }
-        guard goldenCount >= 1 else { throw ValidationError("--golden-count must be at least 1") }
+        try require(goldenCount, in: 1 ... 100_000, "--golden-count")
         _ = try tolerancePercent()
         _ = try shardIndex()
     }
 
     /// `--tolerance` as a percentage.
     func tolerancePercent() throws -> Double {
-        guard let tol = Double(tolerance.replacingOccurrences(of: "%", with: "")), tol >= 0, tol.isFinite else {
-            throw ValidationError("--tolerance must be a percentage like 1%, got '\(tolerance)'")
+        guard let tol = Double(tolerance.replacingOccurrences(of: "%", with: "")), tol >= 0, tol <= 100 else {
+            throw ValidationError("--tolerance must be a percentage from 0% to 100% like 1%, got '\(tolerance)'")
         }
         return tol
     }

@@ -20,7 +20,7 @@ struct CharacterizeValidateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        guard architectures >= 2, architectures <= 100_000 else { throw ValidationError("--architectures must be between 2 and 100000") }
+        try require(architectures, in: 2 ... 100_000, "--architectures")
     }
 
     func run() throws {

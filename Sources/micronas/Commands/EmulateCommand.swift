@@ -16,7 +16,7 @@ struct EmulateCommand: ParsableCommand {
     @Flag(help: "End stdout with one JSON object describing the run.") var json = false
 
     func validate() throws {
-        guard maxInstructions > 0 else { throw ValidationError("--max-instructions must be positive") }
+        try require(maxInstructions, in: 1 ... .max, "--max-instructions")
         if let t = timeout, !(t > 0 && t <= 1e9) { throw ValidationError("--timeout must be a positive number of seconds, at most 1e9") }
     }
 

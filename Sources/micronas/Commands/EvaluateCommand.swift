@@ -38,8 +38,8 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object with every figure instead of text.") var json = false
 
     func validate() throws {
-        guard batch >= 1, batch <= 100_000 else { throw ValidationError("--batch must be between 1 and 100000") }
-        if let t = threads, t < 1 || t > 256 { throw ValidationError("--threads must be between 1 and 256") }
+        try require(batch, in: 1 ... 100_000, "--batch")
+        if let t = threads { try require(t, in: threadRange, "--threads") }
     }
 
     func run() throws {

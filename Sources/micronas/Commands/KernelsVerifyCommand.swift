@@ -19,7 +19,7 @@ struct KernelsVerifyCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of tables.") var json = false
 
     func validate() throws {
-        guard (1...1_000_000).contains(cases) else { throw ValidationError("--cases must be between 1 and 1000000") }
+        try require(cases, in: 1 ... 1_000_000, "--cases")
         _ = try selectedOperators()
     }
 

@@ -23,7 +23,7 @@ struct ProfileCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func validate() throws {
-        guard samples >= 1, samples <= 10_000 else { throw ValidationError("--samples must be between 1 and 10000") }
+        try require(samples, in: 1 ... 10_000, "--samples")
     }
 
     func run() throws {

@@ -28,7 +28,7 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func validate() throws {
-        guard calibrationWindows >= 1 else { throw ValidationError("--calibration-windows must be at least 1") }
+        try require(calibrationWindows, in: calibrationRange, "--calibration-windows")
         guard modelOut.lowercased().hasSuffix(".tflite") else { throw ValidationError("--model-out must name a .tflite file (its quantized JSON goes beside it)") }
     }
 

@@ -56,10 +56,10 @@ struct SearchCommand: ParsableCommand {
 
     /// Checked in `run` (one `error:` line, exit 64) — the limits are parsed there.
     func check() throws {
-        guard (1...100_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 100000") }
+        try require(epochs, in: 1 ... 100_000, "--epochs")
         guard (2...100_000).contains(retrainEpochs) else { throw ValidationError("--retrain-epochs must be between 2 and 100000 (QAT needs a float half and a quantized half)") }
-        guard (1...1 << 16).contains(batch) else { throw ValidationError("--batch must be between 1 and 65536") }
-        if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be between 1 and 256") }
+        try require(batch, in: 1 ... 1 << 16, "--batch")
+        if let t = threads { try require(t, in: threadRange, "--threads") }
         if resume && force { throw ValidationError("--resume and --force exclude each other") }
     }
 

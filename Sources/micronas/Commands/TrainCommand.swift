@@ -48,11 +48,11 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object (per-epoch metrics) instead of a table.") var json = false
 
     func validate() throws {
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
-        guard epochs >= 1, epochs <= 100_000 else { throw ValidationError("--epochs must be between 1 and 100000") }
-        guard batch >= 1, batch <= 1 << 20 else { throw ValidationError("--batch must be between 1 and 1048576") }
-        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number") }
-        guard calibrationWindows >= 1 else { throw ValidationError("--calibration-windows must be at least 1") }
+        if let t = threads { try require(t, in: threadRange, "--threads") }
+        try require(epochs, in: 1 ... 100_000, "--epochs")
+        try require(batch, in: 1 ... 1 << 20, "--batch")
+        guard lr > 0, lr <= 10 else { throw ValidationError("--lr must be a number in (0, 10], got \(lr)") }
+        try require(calibrationWindows, in: calibrationRange, "--calibration-windows")
         if !qat, qatStart != nil || freezeRanges != nil { throw ValidationError("--qat-start and --freeze-ranges need --qat") }
         if let s = qatStart, !(1...epochs).contains(s) { throw ValidationError("--qat-start must be an epoch from 1 to \(epochs)") }
         if let f = freezeRanges, f < (qatStart ?? 1) { throw ValidationError("--freeze-ranges must not come before --qat-start") }

@@ -28,9 +28,9 @@ struct DatasetOptions: ParsableArguments {
     @Option(help: "Seed of the validation draw / random split (and, for train, of initialisation, shuffling and dropout).") var seed: UInt64 = 1
 
     func validate() throws {
-        if let w = window, w < 1 { throw ValidationError("--window must be at least 1") }
-        if let s = step, s < 1 { throw ValidationError("--step must be at least 1") }
-        guard valCount >= 0 else { throw ValidationError("--val-count must be ≥ 0") }
+        if let w = window { try require(w, in: windowRange, "--window") }
+        if let s = step { try require(s, in: windowRange, "--step") }
+        try require(valCount, in: 0 ... 65_535, "--val-count")
         if split != .subject, testSubjects != nil || valSubjects != nil {
             throw ValidationError("--test-subjects and --val-subjects choose subjects for --split subject, not --split \(split.rawValue)")
         }
@@ -45,8 +45,10 @@ struct DatasetOptions: ParsableArguments {
 
     func subjects(_ list: String?, _ flag: String) throws -> [Int32]? {
         try list.map { text in
-            try text.split(separator: ",").map { item in
-                guard let v = Int32(item.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("\(flag): '\(item)' is not a subject number") }
+            try text.split(separator: ",", omittingEmptySubsequences: false).map { item in
+                guard let v = Int32(item.trimmingCharacters(in: .whitespaces)), (1 ... 65_535).contains(v) else {
+                    throw ValidationError("\(flag): '\(item)' is not a subject number (1 to 65535)")
+                }
                 return v
             }
         }

@@ -24,6 +24,16 @@ struct SpaceOptions: ParsableArguments {
         let (t, s) = try pair(window.lowercased(), "x", "--window")
         let (trMax, trG) = try pair(timeReduceFilters, "/", "--time-reduce-filters")
         let (sfMax, sfG) = try pair(sensorFusionFilters, "/", "--sensor-fusion-filters")
+        // Each number against its range here, so that the message names the option; the space's own
+        // checks (a granularity dividing its maximum, a window long enough for a cell) follow.
+        try require(t, in: 1 ... SearchSpace.maxWindowSide, "--window's time")
+        try require(s, in: 1 ... SearchSpace.maxWindowSide, "--window's sensors")
+        try require(classes, in: 2 ... SearchSpace.maxClasses, "--classes")
+        try require(trMax, in: 1 ... SearchSpace.maxFilters, "--time-reduce-filters' maximum")
+        try require(trG, in: 1 ... trMax, "--time-reduce-filters' granularity")
+        try require(sfMax, in: 1 ... SearchSpace.maxFilters, "--sensor-fusion-filters' maximum")
+        try require(sfG, in: 1 ... sfMax, "--sensor-fusion-filters' granularity")
+        try require(stride1Cells, in: 0 ... SearchSpace.maxStride1Cells, "--stride1-cells")
         return try SearchSpace(time: t, sensors: s, classes: classes, trMaxFilters: trMax, trGranularity: trG,
                                sfMaxFilters: sfMax, sfGranularity: sfG, stride1Cells: stride1Cells)
     }
