@@ -16,17 +16,20 @@ public struct CodeGenerator {
     public let lowered: LoweredModel
     public let plan: MemoryPlan
 
-    public init(_ lowered: LoweredModel) {
+    public init(_ lowered: LoweredModel, convScratch: MemoryPlanner.ConvScratch = .always) {
         self.lowered = lowered
-        self.plan = MemoryPlanner.plan(lowered)
+        self.plan = MemoryPlanner.plan(lowered, convScratch: convScratch)
     }
+
+    /// Whether the op's kernel asks for scratch (so that a plan without it means the scratch-free kernel).
+    func needsScratch(_ op: LoweredOp) -> Bool { MemoryPlanner.scratchBytes(op.call).contains { $0 > 0 } }
 
     /// Kernel sources (kernels/src) the model's ops call; headers are always included.
     public var kernelSources: [String] {
         var files = Set<String>()
         for op in lowered.ops {
             switch op.call {
-            case .conv: files.insert("conv.c")
+            case .conv: files.insert(plan.scratch(op: op.index) == nil && needsScratch(op) ? "conv_direct.c" : "conv.c")
             case .depthwise: files.insert("depthwise.c")
             case .fullyConnected: files.insert("fully_connected.c")
             case .add: files.insert("add.c")
@@ -149,13 +152,18 @@ public struct CodeGenerator {
                 let q = requant(r)
                 let (filter, bias) = weights()
                 let fn = isConv ? "mn_conv2d_s8" : "mn_depthwise_conv2d_s8"
+                // A conv planned without its scratch (MemoryPlanner.ConvScratch.whereFree) calls the
+                // scratch-free kernel: nothing to check.
+                let scratchFree = isConv && plan.scratch(op: op.index) == nil && needsScratch(op)
                 call = """
                         \(window(win, inShape, zp, r.outputZeroPoint, r.activationMin, r.activationMax))
                         const mn_requant q = \(q);
-                        \(fn)(&p, q, \(shape(inShape)), \(input), \(shape(f)), \(filter), \(bias),
-                                     \(shape(outShape)), \(output), \(scratch));
+                        \(scratchFree ? "mn_conv2d_s8_direct" : fn)(&p, q, \(shape(inShape)), \(input), \(shape(f)), \(filter), \(bias),
+                                     \(shape(outShape)), \(output)\(scratchFree ? "" : ", \(scratch)"));
                 """
-                checks += "    if (\(fn)_scratch_bytes(\(shape(inShape)), \(shape(f))) > \(plan.scratch(op: op.index)?.reserved ?? 0)) return -\(op.index + 1);\n"
+                if !scratchFree {
+                    checks += "    if (\(fn)_scratch_bytes(\(shape(inShape)), \(shape(f))) > \(plan.scratch(op: op.index)?.reserved ?? 0)) return -\(op.index + 1);\n"
+                }
             case let .fullyConnected(depth, units, zp, r):
                 let q = requant(r)
                 let (filter, bias) = weights()

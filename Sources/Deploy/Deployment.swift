@@ -41,8 +41,9 @@ public struct Deployment {
     }
 
     /// Reads a model file and deploys it.
-    public static func open(_ path: String, board: Board, toolchain: KernelToolchain) throws -> Deployment {
-        try Deployment(lowered: try ModelFile.lowered(path), name: path, board: board, toolchain: toolchain)
+    public static func open(_ path: String, board: Board, toolchain: KernelToolchain,
+                            convScratch: MemoryPlanner.ConvScratch = .always) throws -> Deployment {
+        try Deployment(lowered: try ModelFile.lowered(path), name: path, board: board, toolchain: toolchain, convScratch: convScratch)
     }
 
     /// `multipleIO`: accept several inputs and outputs (characterization timing only; see `ModelRunner`).
@@ -50,11 +51,12 @@ public struct Deployment {
         try self.init(lowered: try ModelFile.lower(model, name: name), name: name, board: board, toolchain: toolchain, multipleIO: multipleIO)
     }
 
-    public init(lowered: LoweredModel, name: String, board: Board, toolchain: KernelToolchain, multipleIO: Bool = false) throws {
+    public init(lowered: LoweredModel, name: String, board: Board, toolchain: KernelToolchain, multipleIO: Bool = false,
+                convScratch: MemoryPlanner.ConvScratch = .always) throws {
         self.board = board
         self.name = name
         self.lowered = lowered
-        runner = try ModelRunner(lowered, toolchain: toolchain, multipleIO: multipleIO)
+        runner = try ModelRunner(lowered, toolchain: toolchain, multipleIO: multipleIO, convScratch: convScratch)
         let ram = board.firmwareRAM, flash = board.firmwareFlash
         let reserve = Int(board.runtimeReserve.value)
         let ramBytes = Int(ram.size), flashBytes = Int(board.firmwareFlashBytes)

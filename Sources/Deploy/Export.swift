@@ -17,12 +17,13 @@ public enum Export {
     }
 
     public static func write(_ model: QuantizedModel, name: String, to folder: URL, replacing: Bool,
-                             toolchain: KernelToolchain, boards: [Board]) throws -> Summary {
+                             toolchain: KernelToolchain, boards: [Board], convScratch: MemoryPlanner.ConvScratch = .always) throws -> Summary {
         let tflite = try TFLiteWriter.encode(model)
         var summary: Summary? = nil
         try AtomicWrite.folder(at: folder, replacing: replacing) { temporary in
             try Data(tflite).write(to: temporary.appendingPathComponent("model.tflite"))
-            summary = try writeC(model, name: name, to: temporary.appendingPathComponent("c"), toolchain: toolchain, boards: boards)
+            summary = try writeC(model, name: name, to: temporary.appendingPathComponent("c"), toolchain: toolchain, boards: boards,
+                                 convScratch: convScratch)
         }
         summary!.folder = folder
         summary!.tfliteBytes = tflite.count
@@ -31,9 +32,10 @@ public enum Export {
 
     /// Only the C deployment folder (created; it must not exist), e.g. beside a `.tflite` written
     /// elsewhere. `folder` and `tfliteBytes` of the summary describe the C folder and the model's encoding.
-    public static func writeC(_ model: QuantizedModel, name: String, to folder: URL, toolchain: KernelToolchain, boards: [Board]) throws -> Summary {
+    public static func writeC(_ model: QuantizedModel, name: String, to folder: URL, toolchain: KernelToolchain, boards: [Board],
+                              convScratch: MemoryPlanner.ConvScratch = .always) throws -> Summary {
         let lowered = try ModelFile.lower(model, name: name)
-        let generator = CodeGenerator(lowered)
+        let generator = CodeGenerator(lowered, convScratch: convScratch)
         try generator.write(to: folder, kernelsDirectory: toolchain.kernelsDirectory, boards: boards)
         return Summary(folder: folder, tfliteBytes: try TFLiteWriter.encode(model).count, arenaBytes: generator.plan.arenaBytes,
                        kernelSources: generator.kernelSources, ops: lowered.ops.count)

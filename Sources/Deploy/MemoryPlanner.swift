@@ -46,6 +46,16 @@ public enum MemoryPlanner {
         case tflmReference
     }
 
+    /// Which CONV_2D ops get their im2col scratch.
+    public enum ConvScratch: Sendable {
+        /// Every one (the fastest kernels).
+        case always
+        /// Only where it fits in the arena the activations need anyway: a conv whose columns would
+        /// raise the arena runs the scratch-free kernel path (1.4–1.8x its cycles, kernels/README.md),
+        /// so the arena is the scratch-free plan's — TFLM's reference kernels' (`micronas --min-arena`).
+        case whereFree
+    }
+
     /// Scratch buffers (bytes each, in request order) the kernel of `call` needs. For micronas' C
     /// kernels, the `mn_*_scratch_bytes` functions of kernels/src (the generated code checks them at
     /// start-up).
@@ -67,7 +77,7 @@ public enum MemoryPlanner {
         return (0..<max(ops, 1)).map { i in plan.buffers.filter { $0.first <= i && i <= $0.last }.reduce(0) { $0 + $1.reserved } }.max() ?? 0
     }
 
-    public static func plan(_ lowered: LoweredModel, kernels: Kernels = .micronas) -> MemoryPlan {
+    public static func plan(_ lowered: LoweredModel, kernels: Kernels = .micronas, convScratch: ConvScratch = .always) -> MemoryPlan {
         let lastOp = max(0, lowered.ops.count - 1)
         var order: [String] = lowered.inputs
         var first: [String: Int] = [:], last: [String: Int] = [:]
@@ -95,10 +105,17 @@ public enum MemoryPlanner {
                                                  first: op.index, last: op.index, offset: 0))
             }
         }
-        let all = place(buffers)
+        func end(_ placed: [MemoryPlan.Buffer]) -> Int { placed.map { $0.offset + $0.reserved }.max() ?? 0 }
         let activations = place(buffers.filter { $0.kind == .activation })
-        return MemoryPlan(buffers: all, arenaBytes: all.map { $0.offset + $0.reserved }.max() ?? 0,
-                          activationBytes: activations.map { $0.offset + $0.reserved }.max() ?? 0)
+        if convScratch == .whereFree {
+            // Each scratch buffer in turn, kept only if the placement with it still ends within the
+            // activations' arena.
+            var kept = buffers.filter { $0.kind == .activation }
+            for b in buffers where b.kind == .scratch && end(place(kept + [b])) <= end(activations) { kept.append(b) }
+            buffers = kept
+        }
+        let all = place(buffers)
+        return MemoryPlan(buffers: all, arenaBytes: end(all), activationBytes: end(activations))
     }
 
     /// Greedy placement, largest first, first fitting gap among buffers alive at the same time.

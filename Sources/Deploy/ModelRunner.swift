@@ -18,11 +18,13 @@ public struct ModelRunner {
     /// sample, the others keep the arena paint; output 0 is returned). The generated sources go to a
     /// content-addressed folder under the toolchain's cache (`models/<hash>`, the hash covering the
     /// generated code and the kernel sources copied beside it), written atomically.
-    public init(_ lowered: LoweredModel, toolchain: KernelToolchain, multipleIO: Bool = false) throws {
+    /// `convScratch`: which convs get im2col scratch (`MemoryPlanner.ConvScratch`).
+    public init(_ lowered: LoweredModel, toolchain: KernelToolchain, multipleIO: Bool = false,
+                convScratch: MemoryPlanner.ConvScratch = .always) throws {
         guard multipleIO || (lowered.inputs.count == 1 && lowered.outputs.count == 1) else {
             throw DeployError("micronas runs models with one input and one output; this one has \(lowered.inputs.count) and \(lowered.outputs.count)")
         }
-        generator = CodeGenerator(lowered)
+        generator = CodeGenerator(lowered, convScratch: convScratch)
         self.toolchain = toolchain
         let source = generator.source(), header = generator.header()
         var hash = FNV1a()

@@ -94,14 +94,22 @@ public enum KernelBench {
                 bias: (0..<units).map { _ in Int32.random(in: -5000...5000, using: &g) },
                 requant: try Requantization(inputScale: 0.05, weightScales: [0.004], outputScale: 0.1, outputZeroPoint: 0, activation: .none)))))
         }
-        let dw = Shape4(1, 16, 9, 64)
-        entries.append(Entry(name: "DEPTHWISE 3x1 16x9x64", group: "other", call: .depthwise(.init(
-            input: int8s(dw.count), inputShape: dw, inputZeroPoint: 5,
-            filter: int8s(3 * 64).map { $0 == -128 ? -127 : $0 }, filterShape: Shape4(1, 3, 1, 64),
-            bias: (0..<64).map { _ in Int32.random(in: -5000...5000, using: &g) },
-            window: WindowParams(kernelH: 3, kernelW: 1, strideH: 1, strideW: 1, padding: .same),
-            requant: try Requantization(inputScale: 0.05, weightScales: (0..<64).map { _ in Float.random(in: 0.002...0.01, using: &g) },
-                                        outputScale: 0.1, outputZeroPoint: -128, activation: .relu6)))))
+        // Depthwise (multiplier 1): the space's 3x1 shape, then the 3x3 shapes of keyword-spotting
+        // (DS-CNN: 25x5x64) and visual-wake-word MobileNets (stride 1 and 2).
+        for (name, dw, kh, kw, stride) in [("DEPTHWISE 3x1 16x9x64", Shape4(1, 16, 9, 64), 3, 1, 1),
+                                           ("DEPTHWISE 3x3 25x5x64", Shape4(1, 25, 5, 64), 3, 3, 1),
+                                           ("DEPTHWISE 3x3 24x24x32", Shape4(1, 24, 24, 32), 3, 3, 1),
+                                           ("DEPTHWISE 3x3/2 24x24x32", Shape4(1, 24, 24, 32), 3, 3, 2),
+                                           ("DEPTHWISE 3x3 12x12x8", Shape4(1, 12, 12, 8), 3, 3, 1)] {
+            let c = dw.c
+            entries.append(Entry(name: name, group: "depthwise", call: .depthwise(.init(
+                input: int8s(dw.count), inputShape: dw, inputZeroPoint: 5,
+                filter: int8s(kh * kw * c).map { $0 == -128 ? -127 : $0 }, filterShape: Shape4(1, kh, kw, c),
+                bias: (0..<c).map { _ in Int32.random(in: -5000...5000, using: &g) },
+                window: WindowParams(kernelH: kh, kernelW: kw, strideH: stride, strideW: stride, padding: .same),
+                requant: try Requantization(inputScale: 0.05, weightScales: (0..<c).map { _ in Float.random(in: 0.002...0.01, using: &g) },
+                                            outputScale: 0.1, outputZeroPoint: -128, activation: .relu6)))))
+        }
         let pool = Shape4(1, 32, 9, 16)
         for (name, max) in [("AVERAGE_POOL 2x1/2 32x9x16", false), ("MAX_POOL 2x1/2 32x9x16", true)] {
             let c = KernelCase.PoolCase(input: int8s(pool.count), shape: pool,
@@ -114,6 +122,25 @@ public enum KernelBench {
 
     /// Runs `entries` once each through `executor` with warm caches (every call runs twice; the
     /// second run is timed) and checks each output against the Swift reference.
+    /// The shape classes the kernels are judged by (issue 24), each with its entries' cycles per
+    /// MAC, sorted (ADD: cycles per element). A result may fall in several classes.
+    public static func shapeClasses(_ results: [Result]) -> [(name: String, values: [Double])] {
+        func conv(_ r: Result) -> KernelCase.WindowCase? { if case .conv(let c) = r.entry.call { return c } else { return nil } }
+        let classes: [(String, (Result) -> Double?)] = [
+            ("first-layer convs (1 input channel)", { r in conv(r).flatMap { $0.inputShape.c == 1 ? r.cyclesPerMAC : nil } }),
+            ("convs with >= 16 input channels", { r in conv(r).flatMap { $0.inputShape.c >= 16 ? r.cyclesPerMAC : nil } }),
+            ("1x1 convs with >= 16 input channels", { r in
+                conv(r).flatMap { $0.filterShape.h == 1 && $0.filterShape.w == 1 && $0.inputShape.c >= 16 ? r.cyclesPerMAC : nil } }),
+            ("convs with <= 10 filters", { r in conv(r).flatMap { $0.filterShape.n <= 10 ? r.cyclesPerMAC : nil } }),
+            ("depthwise 3x3 (multiplier 1)", { r in
+                if case .depthwise(let c) = r.entry.call, c.filterShape.h == 3, c.filterShape.w == 3 { return r.cyclesPerMAC }
+                return nil }),
+            ("fully connected", { r in if case .fullyConnected = r.entry.call { return r.cyclesPerMAC } else { return nil } }),
+            ("ADD, cycles per element", { r in if case .add(let a) = r.entry.call { return Double(r.cycles) / Double(max(1, a.a.count)) } else { return nil } }),
+        ]
+        return classes.map { name, value in (name, results.compactMap(value).sorted()) }.filter { !$0.values.isEmpty }
+    }
+
     public static func run(_ entries: [Entry], on executor: KernelVerifier.Executor) throws -> [Result] {
         let calls = entries.map(\.call)
         let outputs = try KernelVerifier.run(try KernelVerifier.encode(calls, warm: true), cases: calls.count, on: executor)

@@ -19,6 +19,9 @@ public enum KernelCase: Sendable, CustomStringConvertible {
         public var filter: [Int8], filterShape: Shape4, bias: [Int32]?
         public var window: WindowParams
         public var requant: Requantization
+        /// CONV_2D only: call the kernel without scratch (its scratch-free path, which the memory
+        /// planner picks where the im2col columns would raise the arena).
+        public var scratchFree = false
         public init(input: [Int8], inputShape: Shape4, inputZeroPoint: Int32, filter: [Int8], filterShape: Shape4, bias: [Int32]?,
                     window: WindowParams, requant: Requantization) {
             (self.input, self.inputShape, self.inputZeroPoint) = (input, inputShape, inputZeroPoint)
@@ -223,8 +226,11 @@ struct CaseWriter {
         i32(-inputZeroPoint); i32(outputZeroPoint); i32(min); i32(max)
     }
 
+    /// Op-code bit of a CONV_2D called without scratch (`WindowCase.scratchFree`).
+    static let scratchFreeFlag: Int32 = 0x100
+
     mutating func append(_ c: KernelCase) {
-        i32(c.op.code)
+        if case .conv(let k) = c, k.scratchFree { i32(c.op.code | Self.scratchFreeFlag) } else { i32(c.op.code) }
         switch c {
         case .conv(let k), .depthwise(let k):
             let (oh, ow) = k.window.outputHW(k.inputShape)

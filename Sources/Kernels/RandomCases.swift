@@ -44,7 +44,12 @@ extension KernelCase {
                 window: window(s, kh: kh, kw: kw),
                 requant: try Requantization(inputScale: inScale, weightScales: weightScales, outputScale: outScale,
                                         outputZeroPoint: zeroPoint(), activation: activation))
-            return op == .conv ? .conv(c) : .depthwise(c)
+            if op == .conv {
+                var k = c
+                k.scratchFree = Bool.random(using: &g)  // both CONV_2D paths, half the cases each
+                return .conv(k)
+            }
+            return .depthwise(c)
         case .fullyConnected:
             let batches = Int.random(in: 1...3, using: &g), depth = Int.random(in: 1...300, using: &g)
             let units = Int.random(in: 1...32, using: &g)

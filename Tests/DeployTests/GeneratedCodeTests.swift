@@ -39,6 +39,40 @@ final class GeneratedCodeTests: XCTestCase {
         XCTAssertEqual(failures, [])
     }
 
+    /// `--min-arena` (ConvScratch.whereFree): the converter-written fixtures and random models plan an
+    /// arena no larger than TFLM's reference kernels' (their scratch-free plan), convs whose columns
+    /// would raise it call the scratch-free kernel, and the outputs stay the reference's on the host
+    /// and on an emulated board.
+    func testMinimalArenaPlansTFLMsArenaWithTheSameOutputs() throws {
+        let catalog = try Fixtures.catalog()
+        let toolchain = KernelToolchain(catalog: catalog)
+        let board = try catalog.board(named: "nucleo-l552ze-q")
+        let fixtures = try ["har_cnn_int8", "residual_int8", "hello_world_int8"].map {
+            try ModelFile.lowered(Fixtures.root.appendingPathComponent("Tests/DeployTests/Fixtures/\($0).tflite").path)
+        }
+        let random = try (0..<UInt64(6)).map { try LoweredModel(try RandomModel.generate(seed: 100 + $0)) }
+        var scratchFreeConvs = 0
+        for (k, lowered) in (fixtures + random).enumerated() {
+            let tflm = MemoryPlanner.plan(lowered, kernels: .tflmReference).arenaBytes
+            let runner = try ModelRunner(lowered, toolchain: toolchain, convScratch: .whereFree)
+            let plan = runner.generator.plan
+            XCTAssertLessThanOrEqual(plan.arenaBytes, max(tflm, plan.activationBytes), "model \(k)")
+            if k < fixtures.count { XCTAssertLessThanOrEqual(plan.arenaBytes, tflm, "fixture \(k)") }
+            scratchFreeConvs += lowered.ops.filter { op in
+                if case .conv = op.call { return plan.scratch(op: op.index) == nil } else { return false }
+            }.count
+            let input = ExternalInterpreters.randomInput(lowered, samples: 2, seed: UInt64(k))
+            let per = lowered.byteSize(lowered.inputs[0])
+            let samples = (0..<2).map { Array(input.data[($0 * per)..<(($0 + 1) * per)]) }
+            let reference = try ExternalInterpreters.reference(lowered, input: input)
+            XCTAssertEqual(try runner.runHost(samples: samples).outputs.flatMap { $0 }, reference, "model \(k) host")
+            let emulated = try runner.runEmulated(board: board, samples: samples)
+            XCTAssertEqual(emulated.outputs.flatMap { $0 }, reference, "model \(k) \(board.name)")
+            XCTAssertLessThanOrEqual(emulated.arenaHighWater, plan.arenaBytes, "model \(k)")
+        }
+        XCTAssertGreaterThan(scratchFreeConvs, 0, "no conv took the scratch-free kernel: the test proves nothing")
+    }
+
     /// The cached folder of a generated deployment holds copies of the kernels: a changed kernel must
     /// give a new folder (with the changed copy), never the folder built from the old kernels.
     func testChangedKernelsNeverReuseAModelFolder() throws {

@@ -31,7 +31,7 @@ final class KernelBenchTests: XCTestCase {
     func testStandardSetCoversTheSearchSpace() throws {
         let entries = try KernelBench.standardSet()
         XCTAssertEqual(Set(entries.map(\.name)).count, entries.count)
-        XCTAssertEqual(Set(entries.map(\.group)), ["time-reduce", "sensor-fusion", "pointwise", "output", "edge", "other"])
+        XCTAssertEqual(Set(entries.map(\.group)), ["time-reduce", "sensor-fusion", "pointwise", "output", "edge", "depthwise", "other"])
         XCTAssertEqual(entries.filter { $0.group == "time-reduce" }.count, 27)
         for e in entries { XCTAssertNoThrow(try e.call.validate(), e.name) }
     }

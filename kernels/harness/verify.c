@@ -95,7 +95,8 @@ static mn_conv_params read_window(void) {
     return p;
 }
 
-static void conv_case(int depthwise) {
+/* scratch_free: CONV_2D by its scratch-free kernel, mn_conv2d_s8_direct (op code 1 | 0x100). */
+static void conv_case(int depthwise, int scratch_free) {
     mn_shape in = read_shape(), f = read_shape(), out = read_shape();
     mn_conv_params p = read_window();
     int32_t per_channel = read_i32(), has_bias = read_i32();
@@ -107,8 +108,9 @@ static void conv_case(int depthwise) {
     q.shift = read_array(4 * (size_t)nq);
     int8_t *output = take(count(out));
     int32_t scratch_bytes = depthwise ? mn_depthwise_conv2d_s8_scratch_bytes(in, f) : mn_conv2d_s8_scratch_bytes(in, f);
-    void *scratch = scratch_bytes ? take((size_t)scratch_bytes) : NULL;
+    void *scratch = scratch_bytes && !scratch_free ? take((size_t)scratch_bytes) : NULL;
     if (depthwise) TIMED(mn_depthwise_conv2d_s8(&p, q, in, input, f, filter, bias, out, output, scratch));
+    else if (scratch_free) TIMED(mn_conv2d_s8_direct(&p, q, in, input, f, filter, bias, out, output));
     else TIMED(mn_conv2d_s8(&p, q, in, input, f, filter, bias, out, output, scratch));
     write_output(output, (int32_t)count(out));
 }
@@ -211,8 +213,9 @@ int main(void) {
         int32_t op = read_i32();
         switch (op) {
         case 0: fflush(stdout); return 0;
-        case 1: conv_case(0); break;
-        case 2: conv_case(1); break;
+        case 1: conv_case(0, 0); break;
+        case 1 | 0x100: conv_case(0, 1); break;
+        case 2: conv_case(1, 0); break;
         case 3: fc_case(); break;
         case 4: add_case(); break;
         case 5: pool_case(0); break;

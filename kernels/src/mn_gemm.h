@@ -34,6 +34,56 @@ static inline int16x2_t mn_sxtb16_odd(uint32_t w) {
 }
 #endif
 
+#if MN_DSP
+static inline uint32_t mn_load_word(const int8_t *p) {
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+#endif
+
+/* a[j] += (w + j * stride)[0 .. n) · (x[0 .. n) + offset), for j < rows (1 or 4), reading x in place:
+ * FULLY_CONNECTED's rows, and the scratch-free CONV_2D's filter rows over one window row. With the
+ * DSP extension a word of four inputs is widened once (SXTB16 of the even and the odd bytes, the
+ * offset added with SADD16) and multiplied into the rows, each widened the same way, by SMLAD
+ * (ARMv7-M ARM A7.7.{163,213,102}); the pairs line up because SXTB16 splits inputs and weights into
+ * the same (0, 2) and (1, 3) lanes. */
+static inline void mn_dot_rows(const int8_t *w, int32_t rows, int32_t stride, int32_t n, const int8_t *x, int32_t offset, int32_t *a) {
+    int32_t k = 0;
+#if MN_DSP
+    const int16x2_t off = (int16x2_t)(((uint32_t)(uint16_t)offset << 16) | (uint16_t)offset);
+    if (rows == 4) {
+        int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+        const int8_t *w0 = w, *w1 = w + stride, *w2 = w + 2 * stride, *w3 = w + 3 * stride;
+        for (; k + 4 <= n; k += 4) {
+            const uint32_t xw = mn_load_word(x + k);
+            const int16x2_t xe = __sadd16(__sxtb16((int8x4_t)xw), off), xo = __sadd16(mn_sxtb16_odd(xw), off);
+            uint32_t v = mn_load_word(w0 + k);
+            a0 = __smlad(__sxtb16((int8x4_t)v), xe, a0); a0 = __smlad(mn_sxtb16_odd(v), xo, a0);
+            v = mn_load_word(w1 + k);
+            a1 = __smlad(__sxtb16((int8x4_t)v), xe, a1); a1 = __smlad(mn_sxtb16_odd(v), xo, a1);
+            v = mn_load_word(w2 + k);
+            a2 = __smlad(__sxtb16((int8x4_t)v), xe, a2); a2 = __smlad(mn_sxtb16_odd(v), xo, a2);
+            v = mn_load_word(w3 + k);
+            a3 = __smlad(__sxtb16((int8x4_t)v), xe, a3); a3 = __smlad(mn_sxtb16_odd(v), xo, a3);
+        }
+        a[0] = a0; a[1] = a1; a[2] = a2; a[3] = a3;
+    } else {
+        int32_t a0 = a[0];
+        for (; k + 4 <= n; k += 4) {
+            const uint32_t xw = mn_load_word(x + k), v = mn_load_word(w + k);
+            a0 = __smlad(__sxtb16((int8x4_t)v), __sadd16(__sxtb16((int8x4_t)xw), off), a0);
+            a0 = __smlad(mn_sxtb16_odd(v), __sadd16(mn_sxtb16_odd(xw), off), a0);
+        }
+        a[0] = a0;
+    }
+#endif
+    for (; k < n; k++) {
+        const int32_t xv = x[k] + offset;
+        for (int32_t j = 0; j < rows; j++) a[j] += w[j * stride + k] * xv;
+    }
+}
+
 /* Column pair layout in scratch (2 * K int16): for every complete group g of four values
  * (k = 4g .. 4g+3, g < K / 4), eight int16 at 8g: column 0 as (x0, x2, x1, x3), then column 1 the
  * same way; after the groups, the K mod 4 remaining values alternate column 0, column 1. One load of

@@ -14,6 +14,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "The model: a micronas quantized-model .json (or a .tflite).") var model: String
     @Option(help: "Output folder (created; must not exist unless --force).") var out: String
     @Flag(help: "Replace an existing output folder.") var force = false
+    @Flag(help: "Smallest arena: a conv whose im2col scratch would raise it runs the scratch-free kernel path (slower), so the arena is TFLM's reference-kernel plan.") var minArena = false
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func run() throws {
@@ -21,7 +22,8 @@ struct ExportCommand: ParsableCommand {
             let catalog = try location.catalog()
             let q = try ModelFile.read(model)
             let s = try Export.write(q, name: model, to: URL(fileURLWithPath: out), replacing: force,
-                                     toolchain: KernelToolchain(catalog: catalog), boards: catalog.boards)
+                                     toolchain: KernelToolchain(catalog: catalog), boards: catalog.boards,
+                                     convScratch: minArena ? .whereFree : .always)
             if json {
                 print(try jsonLine(["out": out, "tflite": "\(out)/model.tflite", "tflite_bytes": s.tfliteBytes, "c": "\(out)/c",
                                     "arena_bytes": s.arenaBytes, "kernels": s.kernelSources, "ops": s.ops]))

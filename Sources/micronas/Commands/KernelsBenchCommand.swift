@@ -48,13 +48,8 @@ struct KernelsBenchCommand: ParsableCommand {
                     print(r.entry.name.padding(toLength: 30, withPad: " ", startingAt: 0)
                           + String(format: "%12d %11u  %@ %9.4f  %@", r.macs, r.cycles, cpm, ms(r.cycles), r.bitExact ? "yes" : "NO"))
                 }
-                let wide = results.compactMap { r -> Double? in
-                    guard case .conv(let c) = r.entry.call, c.inputShape.c >= 16 else { return nil }
-                    return r.cyclesPerMAC
-                }.sorted()
-                if !wide.isEmpty {
-                    print(String(format: "convs with >= 16 input channels: %d, cycles/MAC min %.3f, median %.3f, max %.3f",
-                                 wide.count, wide.first!, wide[wide.count / 2], wide.last!))
+                for (name, v) in KernelBench.shapeClasses(results) {
+                    print(String(format: "%@: %d, min %.3f, median %.3f, max %.3f", name, v.count, v.first!, v[v.count / 2], v.last!))
                 }
             }
             if results.contains(where: { !$0.bitExact }) {

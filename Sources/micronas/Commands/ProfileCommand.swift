@@ -20,6 +20,7 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Random input samples to run.") var samples = 3
     @Option(help: "Seed of the random inputs.") var seed: UInt64 = 1
     @Flag(help: "Do not warm caches before each timed invoke.") var cold = false
+    @Flag(help: "Smallest arena: a conv whose im2col scratch would raise it runs the scratch-free kernel path (slower), so the arena is TFLM's reference-kernel plan.") var minArena = false
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func validate() throws {
@@ -29,7 +30,7 @@ struct ProfileCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (b, _, toolchain) = try board.resolve()
-            let d = try Deployment.open(model, board: b, toolchain: toolchain)
+            let d = try Deployment.open(model, board: b, toolchain: toolchain, convScratch: minArena ? .whereFree : .always)
             printError("profiling \(model) on the emulated \(b.name) (\(samples) sample(s))…")
             let p = try d.profile(samples: samples, seed: seed, warm: !cold)
             let f = d.footprint

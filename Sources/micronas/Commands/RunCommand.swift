@@ -19,12 +19,13 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Input samples (.npy).") var input: String
     @Option(help: "Where to write the outputs (.npy).") var output: String
     @Flag(help: "Run each sample once untimed first (warm caches, as in a steady-state loop).") var warm = false
+    @Flag(help: "Smallest arena: a conv whose im2col scratch would raise it runs the scratch-free kernel path (slower), so the arena is TFLM's reference-kernel plan.") var minArena = false
     @Flag(help: "Print one JSON object (per-sample cycles and ms) instead of text.") var json = false
 
     func run() throws {
         try reportingErrors {
             let (b, _, toolchain) = try board.resolve()
-            let d = try Deployment.open(model, board: b, toolchain: toolchain)
+            let d = try Deployment.open(model, board: b, toolchain: toolchain, convScratch: minArena ? .whereFree : .always)
             let array = try NPYArray(contentsOf: URL(fileURLWithPath: input))
             let inName = d.lowered.inputs[0], outName = d.lowered.outputs[0]
             let inShape = d.lowered.shapes[inName]!, outShape = d.lowered.shapes[outName]!
