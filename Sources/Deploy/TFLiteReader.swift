@@ -162,6 +162,13 @@ public enum TFLiteReader {
                 let output = try activation(outs[0], context)
                 var node = Node(name: output.name, op: .dropout, inputs: [input.name])
 
+                /// Little-endian int32 values of a constant tensor's data, which must be whole words.
+                func int32s(_ bytes: [UInt8], _ t: TensorInfo, _ role: String) throws -> [Int32] {
+                    guard bytes.count % 4 == 0 else { throw TFLiteError("\(context): \(role) '\(t.name)' has \(bytes.count) bytes of data, not whole int32 values") }
+                    return stride(from: 0, to: bytes.count, by: 4).map {
+                        Int32(bitPattern: UInt32(bytes[$0]) | UInt32(bytes[$0 + 1]) << 8 | UInt32(bytes[$0 + 2]) << 16 | UInt32(bytes[$0 + 3]) << 24)
+                    }
+                }
                 func constant(_ position: Int, _ role: String) throws -> (TensorInfo, [UInt8])? {
                     guard position < ins.count, let t = ins[position] else { return nil }
                     guard let bytes = try data(t) else { throw TFLiteError("\(context): \(role) tensor '\(tensors[t].name)' has no constant data") }
@@ -184,9 +191,7 @@ public enum TFLiteReader {
                             throw TFLiteError("\(context): bias '\(b.name)' must be int32 (int64 biases belong to 16-bit activations)")
                         }
                         guard bbytes.count == 4 * channels(f) else { throw TFLiteError("\(context): bias '\(b.name)' has \(bbytes.count / 4) values, needs \(channels(f))") }
-                        bias = stride(from: 0, to: bbytes.count, by: 4).map {
-                            Int32(bitPattern: UInt32(bbytes[$0]) | UInt32(bbytes[$0 + 1]) << 8 | UInt32(bbytes[$0 + 2]) << 16 | UInt32(bbytes[$0 + 3]) << 24)
-                        }
+                        bias = try int32s(bbytes, b, "bias")
                     }
                     node.bias = bias != nil
                     weights[node.name] = NodeWeights(filter: fbytes.map { Int8(bitPattern: $0) }, scales: f.scales, bias: bias)
@@ -269,7 +274,7 @@ public enum TFLiteReader {
                     guard let (axesInfo, axesBytes) = try constant(1, "axes"), axesInfo.type == TFLiteSchema.TensorType.int32.rawValue else {
                         throw TFLiteError("\(context): axes must be a constant int32 tensor")
                     }
-                    let axes = Set(stride(from: 0, to: axesBytes.count, by: 4).map { Int32(bitPattern: UInt32(axesBytes[$0]) | UInt32(axesBytes[$0 + 1]) << 8 | UInt32(axesBytes[$0 + 2]) << 16 | UInt32(axesBytes[$0 + 3]) << 24) })
+                    let axes = Set(try int32s(axesBytes, axesInfo, "axes"))
                     guard input.shape.count == 3, axes == [1, 2] else {
                         throw TFLiteError("\(context): MEAN over axes \(axes.sorted()) of a rank-\(input.shape.count + 1) tensor is not supported (axes 1 and 2 of NHWC are)")
                     }

@@ -101,6 +101,16 @@ final class FuzzTests: XCTestCase {
         }
     }
 
+    /// Inputs `make fuzz` found trapping, kept in Tests/FuzzTests/Crashes: each must now be refused
+    /// with one error naming what is wrong.
+    func testFoundCrashesAreRefused() throws {
+        let dir = Fixtures.root.appendingPathComponent("Tests/FuzzTests/Crashes")
+        // A MEAN whose constant axes tensor holds 127 bytes (2026-12-03, the 10-minute run, seed 1).
+        let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent("tflite-mean-axes-not-whole-words.tflite")))
+        let message = Fixtures.errorMessage { try LoweredModel(try TFLiteReader.decode(bytes)) }
+        XCTAssertTrue(message.contains("axes") && message.contains("not whole int32 values"), message)
+    }
+
     func testNPY() throws {
         let seeds = [NPYArray(float32: (0..<24).map { Float($0) / 7 }, shape: [2, 3, 4]).encoded(),
                      NPYArray(int32: [0, 1, 2, 5], shape: [4]).encoded()]
