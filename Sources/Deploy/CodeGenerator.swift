@@ -21,15 +21,19 @@ public struct CodeGenerator {
         self.plan = MemoryPlanner.plan(lowered, convScratch: convScratch)
     }
 
-    /// Whether the op's kernel asks for scratch (so that a plan without it means the scratch-free kernel).
-    func needsScratch(_ op: LoweredOp) -> Bool { MemoryPlanner.scratchBytes(op.call).contains { $0 > 0 } }
+    /// A conv whose kernel asks for scratch that the plan left out (MemoryPlanner.ConvScratch.whereFree):
+    /// it calls the scratch-free kernel.
+    func isScratchFree(_ op: LoweredOp) -> Bool {
+        guard case .conv = op.call else { return false }
+        return plan.scratch(op: op.index) == nil && MemoryPlanner.scratchBytes(op.call).contains { $0 > 0 }
+    }
 
     /// Kernel sources (kernels/src) the model's ops call; headers are always included.
     public var kernelSources: [String] {
         var files = Set<String>()
         for op in lowered.ops {
             switch op.call {
-            case .conv: files.insert(plan.scratch(op: op.index) == nil && needsScratch(op) ? "conv_direct.c" : "conv.c")
+            case .conv: files.insert(isScratchFree(op) ? "conv_direct.c" : "conv.c")
             case .depthwise: files.insert("depthwise.c")
             case .fullyConnected: files.insert("fully_connected.c")
             case .add: files.insert("add.c")
@@ -152,9 +156,8 @@ public struct CodeGenerator {
                 let q = requant(r)
                 let (filter, bias) = weights()
                 let fn = isConv ? "mn_conv2d_s8" : "mn_depthwise_conv2d_s8"
-                // A conv planned without its scratch (MemoryPlanner.ConvScratch.whereFree) calls the
-                // scratch-free kernel: nothing to check.
-                let scratchFree = isConv && plan.scratch(op: op.index) == nil && needsScratch(op)
+                // The scratch-free kernel has no scratch to check.
+                let scratchFree = isScratchFree(op)
                 call = """
                         \(window(win, inShape, zp, r.outputZeroPoint, r.activationMin, r.activationMax))
                         const mn_requant q = \(q);

@@ -64,17 +64,17 @@ extension Machine {
         } ?? 0
         let started = Date(), cpuStarted = threadCPUSeconds()
         var err = uc_emu_start(uc, UInt64(boot.pc), 0xFFFF_FFFE, timeout, 0)
-        // A stop that put alignment checks on a block about to run (see `hookAlignment`): resume at
-        // the block, with what is left of the time limit.
-        while hot.pointee.restarting && pendingError == nil && err == UC_ERR_OK {
-            hot.pointee.restarting = false
+        // A stop that put alignment checks on a block about to run (see `addAlignmentChecks`): resume
+        // at the block, with what is left of the time limit.
+        while let resume = restartAddress, pendingError == nil, err == UC_ERR_OK {
+            restartAddress = nil
             var remaining: UInt64 = 0
             if timeout > 0 {
                 let used = UInt64(max(0, Date().timeIntervalSince(started)) * 1_000_000)
                 guard used < timeout else { break }
                 remaining = timeout - used
             }
-            err = uc_emu_start(uc, restartAddress! | 1, 0xFFFF_FFFE, remaining, 0)
+            err = uc_emu_start(uc, resume | 1, 0xFFFF_FFFE, remaining, 0)
         }
         let wall = Date().timeIntervalSince(started), cpu = threadCPUSeconds() - cpuStarted
         let pc = UInt64(register(UC_ARM_REG_PC))

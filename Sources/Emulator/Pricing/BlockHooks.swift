@@ -75,9 +75,10 @@ func pricedBlock(_ uc: OpaquePointer?, _ address: UInt64, _ size: UInt32, _ s: U
     } else {
         index = s.pointee.lookup(key)
         if index < 0 {
-            index = Unmanaged<Machine>.fromOpaque(s.pointee.owner!).takeUnretainedValue().discoverBlock(address, size, key: key)
+            let machine = Unmanaged<Machine>.fromOpaque(s.pointee.owner!).takeUnretainedValue()
+            index = machine.discoverBlock(address, size, key: key)
             // Alignment checks were put on it: emulation stops before the block runs and restarts here.
-            if s.pointee.restarting { return }
+            if machine.restartAddress != nil { return }
         }
         if previous >= 0 {
             s.pointee.blocks[previous].nextKey = key
@@ -222,7 +223,6 @@ extension Machine {
         let index = hot.pointee.insert(record, key: key)
         if hooked {
             restartAddress = address
-            hot.pointee.restarting = true
             uc_emu_stop(uc)
         }
         return index

@@ -141,8 +141,6 @@ struct HotState {
     /// `Unmanaged<Machine>` for the slow paths (decoding a new block, stopping on error).
     var owner: UnsafeMutableRawPointer?
     var budgetExceeded = false
-    /// Set by block discovery when emulation must stop and restart at the block (`Machine.restartAddress`).
-    var restarting = false
 
     /// Starts small (the table is probed on every block: it must stay in L1); `insert` doubles it at half load.
     init(tableBits: Int = 10) {
