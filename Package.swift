@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Characterization", targets: ["Characterization"]),
         .library(name: "Search", targets: ["Search"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Calibration", targets: ["Calibration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -77,12 +78,15 @@ let package = Package(
         /// normalization, outputs checked against the Swift reference, accuracy, latency and memory.
         .target(name: "Evaluation", dependencies: ["Deploy", "Datasets", "Metrics", "Graph", "Quant"]),
 
+        /// Real-board traces → fitted cycle costs: trace formats, the calibration suite, the cost fit, board overlays with provenance.
+        .target(name: "Calibration", dependencies: ["Targets", "Emulator", "Kernels", "Metrics", "Support"]),
+
         /// The command-line tool: parses arguments, calls library code, formats output.
         .executableTarget(
             name: "micronas",
             dependencies: [
                 "Support", "Targets", "Emulator", "Quant", "Metrics", "Kernels", "Graph", "Deploy", "Datasets", "Tensor", "Training",
-                "SearchSpace", "Characterization", "Search", "Evaluation",
+                "SearchSpace", "Characterization", "Search", "Evaluation", "Calibration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -121,6 +125,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Training", "Deploy", "Kernels", "Datasets", "Graph", "Tensor", "Quant", "Support", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "Support", "TestSupport"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Emulator", "Kernels", "Targets", "Metrics", "Support", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["Characterization", "Datasets", "Deploy", "Emulator", "Graph", "Support", "Targets", "TestSupport"]),
     ]
 )

@@ -33,7 +33,8 @@ public struct KernelToolchain: Sendable {
     public var harnessDirectory: URL { root.appendingPathComponent("kernels/harness") }
     public var kernelsDirectory: URL { root.appendingPathComponent("kernels/src") }
 
-    func kernelSources() throws -> [URL] {
+    /// The kernel library's C files (kernels/src/*.c), sorted.
+    public func kernelSources() throws -> [URL] {
         guard FileManager.default.fileExists(atPath: kernelsDirectory.path) else {
             throw KernelError.toolchain(command: "micronas", status: -1, output: "no kernel sources at \(kernelsDirectory.path) (kernels/ of the micronas repository)")
         }
@@ -41,7 +42,8 @@ public struct KernelToolchain: Sendable {
             .filter { $0.pathExtension == "c" }.sorted { $0.path < $1.path }
     }
 
-    func kernelHeaders() throws -> [URL] {
+    /// The kernel library's headers (kernels/src/*.h), sorted.
+    public func kernelHeaders() throws -> [URL] {
         try FileManager.default.contentsOfDirectory(at: kernelsDirectory, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "h" }.sorted { $0.path < $1.path }
     }

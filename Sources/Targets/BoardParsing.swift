@@ -116,6 +116,7 @@ enum BoardParsing {
         return board
     }
 
-    /// Top-level board fields a file may leave out (and an overlay may add).
-    static let optionalBoardFields: Set<String> = ["aliases", "caches", "notes", "runtime_reserve"]
+    /// Top-level board fields a file may leave out (and an overlay may add). `calibration` is the
+    /// provenance `micronas calibrate fit` writes into an overlay (read by people, not by micronas).
+    static let optionalBoardFields: Set<String> = ["aliases", "caches", "notes", "runtime_reserve", "calibration"]
 }

@@ -80,6 +80,59 @@ final class CharacterizationTests: XCTestCase {
         XCTAssertGreaterThan(changed, sample.count / 2, "the calibration changed the cycles, so the comparison means something")
     }
 
+    /// The calibration loop's product re-prices a table: a board overlay fitted by `calibrate fit`
+    /// (to suite lines from a hidden truth board with other costs) gives, from the stored events, the
+    /// cycles that emulating the overlay board afresh measures.
+    func testFittedOverlayRepricesAsEmulatingItDoes() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let name = "nucleo-l552ze-q"
+        let truth = dir.appendingPathComponent("truth/boards")
+        try FileManager.default.createDirectory(at: truth, withIntermediateDirectories: true)
+        let truthOverlay: [String: Any] = ["name": name, "base": name,
+                                           "core": ["costs": ["alu": ["value": 1.3, "source": "truth"], "load": ["value": 2.4, "source": "truth"], "dsp": ["value": 1.6, "source": "truth"]]],
+                                           "memory_costs": ["flash_data_misses": ["value": 5, "source": "truth"]]]
+        try JSONSerialization.data(withJSONObject: truthOverlay).write(to: truth.appendingPathComponent("\(name).json"))
+        func cli(_ args: [String]) throws -> String {
+            let r = try Fixtures.capture(Fixtures.micronas, args)
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+            return r.stdout
+        }
+        let suite = dir.appendingPathComponent("suite")
+        _ = try cli(["calibrate", "suite", "--target", name, "--out", suite.path])
+        let log = try cli(["emulate", "--targets-dir", truth.deletingLastPathComponent().path, "--target", name, suite.appendingPathComponent("suite-\(name).elf").path])
+        try log.write(to: dir.appendingPathComponent("board.log"), atomically: true, encoding: .utf8)
+        let fitted = dir.appendingPathComponent("fitted/boards")
+        try FileManager.default.createDirectory(at: fitted, withIntermediateDirectories: true)
+        _ = try cli(["calibrate", "fit", "--target", name, "--suite", suite.path, "--log", dir.appendingPathComponent("board.log").path,
+                     "--out", fitted.appendingPathComponent("\(name).json").path])
+
+        let space = try smallSpace()
+        let nominal = try Fixtures.board(name)
+        let calibrated = try BoardCatalog(directories: [Fixtures.targetsDirectory, fitted.deletingLastPathComponent()]).board(named: name)
+        XCTAssertNotEqual(LookupTable.costHash(calibrated), LookupTable.costHash(nominal))
+        XCTAssertEqual(LookupTable.eventModelHash(calibrated), LookupTable.eventModelHash(nominal))
+        let toolchain = KernelToolchain(catalog: try Fixtures.catalog())
+        let c = Characterizer(space: space, board: nominal, toolchain: toolchain)
+        let store = try TableStore(url: dir.appendingPathComponent("t.sqlite"))
+        var table = try store.table(board: name, costHash: LookupTable.costHash(nominal), kernelHash: try c.kernelHash())
+        try c.fill(&table, store: store)
+        let c2 = Characterizer(space: space, board: calibrated, toolchain: toolchain)
+        var repriced = try store.table(board: name, costHash: LookupTable.costHash(calibrated), kernelHash: try c2.kernelHash())
+        let counts = try c2.fill(&repriced, store: store)
+        XCTAssertEqual(counts.emulated, 0)
+        XCTAssertEqual(counts.repriced, space.operatorKeys().count)
+        var emulated = LookupTable(board: name, costHash: LookupTable.costHash(calibrated), kernelHash: try c2.kernelHash())
+        let sample = GoldenSample.keys(space, count: 12)
+        try c2.fill(&emulated, store: nil, only: sample)
+        var moved = 0
+        for key in sample {
+            let (r, e) = (Double(repriced.entries[key]!.cycles), Double(emulated.entries[key]!.cycles))
+            XCTAssertEqual(r, e, accuracy: 2, key)
+            if abs(e - Double(table.entries[key]!.cycles)) > 0.05 * e { moved += 1 }
+        }
+        XCTAssertGreaterThan(moved, sample.count / 2, "the fitted costs changed the table, so the comparison means something")
+    }
+
     /// Through the CLI: a recalibrated copy of the boards outside the repository (`--targets-dir`)
     /// still finds the kernels, and its table is re-priced from the stored events, not emulated.
     func testRecalibratedBoardThroughCLI() throws {

@@ -136,5 +136,7 @@ final class SearchCommandTests: XCTestCase {
         try fails(args("run"), "corrupt search checkpoint")
         try fails(args("nowhere") + ["--resume"], "--resume")
         try fails(replacing(base, "--out", dir.appendingPathComponent("missing/deeper/out").path), "does not exist")
+        let early = try Fixtures.capture(Fixtures.micronas, replacing(replacing(base, "--out", dir.appendingPathComponent("missing/deeper/out").path), "--emulate", "cortex-m7"))
+        XCTAssertFalse(early.stderr.contains("characterizing") || early.stderr.contains("per-invoke overhead"), "a bad --out is refused before the long work: \(early.stderr)")
     }
 }

@@ -32,12 +32,13 @@ final class HostileOptionTests: XCTestCase {
         "lr": [], "qat-start": [], "freeze-ranges": [], "calibration-windows": [], "classes": [],
         "time-reduce-filters": [], "sensor-fusion-filters": [], "stride1-cells": ["0"], "shard": [],
         "tolerance": ["0"], "golden-count": [], "architectures": [], "latency": [], "memory": [], "flash": [],
-        "test-subjects": [], "val-subjects": [],
+        "test-subjects": [], "val-subjects": [], "holdout": ["0"],
     ]
     static let otherOptions: Set<String> = [
         "targets-dir", "target", "stdin", "out", "optimization", "define", "include", "cflag", "python", "dataset",
         "split", "table", "ops", "filter", "model", "input", "output", "graph", "checkpoint", "model-out", "subset",
         "predictions", "arrays-out", "graph-out", "check", "write-golden", "architecture",
+        "suite", "log", "trace", "name", "boards",
     ]
 
     /// Per command, arguments that make it fail fast once its options are accepted (a missing file,
@@ -60,6 +61,7 @@ final class HostileOptionTests: XCTestCase {
         "characterize measure": ["characterize", "measure", "--target", "cortex-m33", "--table", "/etc/hostname/t.sqlite"],
         "characterize validate": ["characterize", "validate", "--target", "cortex-m33", "--table", "/etc/hostname/t.sqlite"],
         "characterize predict": ["characterize", "predict", "--target", "cortex-m33", "--table", "/etc/hostname/t.sqlite", "--architecture", "/nonexistent.json"],
+        "calibrate fit": ["calibrate", "fit", "--target", "cortex-m33", "--trace", "/nonexistent.jsonl", "--out", "/nonexistent/o.json"],
         "search": ["search", "--target", "cortex-m33", "--dataset", "/nonexistent", "--latency", "25ms", "--memory", "64KB"],
     ]
 

@@ -103,6 +103,7 @@ struct SearchCommand: ParsableCommand {
             let settings = Settings(board: b.name, dataset: dataset, split: data.split.rawValue, seed: data.seed, limits: limits,
                                     epochs: epochs, retrainEpochs: retrainEpochs, batch: batch, threads: workers, space: space)
             let dir = URL(fileURLWithPath: out ?? CacheDirectory.runs.appendingPathComponent(defaultName(b.name)).path)
+            _ = try prepare(dir, settings, checkOnly: true)   // refuse a bad --out before characterizing
 
             // Characterize.
             var phase = Date()
@@ -275,8 +276,9 @@ struct SearchCommand: ParsableCommand {
         return "search-\(board)-\(name)-\(clean(latency))-\(clean(memory))-seed\(data.seed)"
     }
 
-    /// Creates or checks the output folder; true when it holds this run (continue it).
-    func prepare(_ dir: URL, _ settings: Settings) throws -> Bool {
+    /// Creates or checks the output folder; true when it holds this run (continue it). `checkOnly`:
+    /// the same refusals without touching anything (before the long work starts).
+    func prepare(_ dir: URL, _ settings: Settings, checkOnly: Bool = false) throws -> Bool {
         let fm = FileManager.default
         let runFile = dir.appendingPathComponent("run.json")
         let encoder = JSONEncoder()
@@ -295,6 +297,7 @@ struct SearchCommand: ParsableCommand {
                 throw ValidationError("--out \(dir.path) is not empty and holds no micronas run; choose an empty or new folder (or --force)")
             }
             if resume { throw ValidationError("--resume: \(dir.path) holds no run with these settings") }
+            if checkOnly { return false }
             for name in ["run.json", "table.json", "search-checkpoint.json", "search-log.jsonl", "architecture.json", "model.tflite", "model.json", "c", "summary.json"]
                 + ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).filter({ $0.hasPrefix("retrain-checkpoint") }) {
                 try? fm.removeItem(at: dir.appendingPathComponent(name))
@@ -305,8 +308,10 @@ struct SearchCommand: ParsableCommand {
             if out != nil && !fm.fileExists(atPath: parent.path) {
                 throw ValidationError("--out: cannot create \(dir.path): directory \(parent.path) does not exist")
             }
+            if checkOnly { return false }
             try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         }
+        if checkOnly { return false }
         try AtomicWrite.file(try encoder.encode(settings), to: runFile)
         return false
     }
