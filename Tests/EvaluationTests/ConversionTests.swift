@@ -48,7 +48,22 @@ final class ConversionTests: XCTestCase {
         network.fakeQuantization = Trainer.quantization(ranges)
         let agreement = HostEvaluation.agreement(fakeQuantized: Trainer.outputs(network, d, inputs.windows), int8: int8,
                                                  quantization: .softmaxOutput)
-        XCTAssertGreaterThanOrEqual(agreement.sameClass, 0.99)
+        // Same class wherever the fake-quantized output decides it by more than the one or two
+        // grid steps the int8 model may differ by; a window closer to a tie may flip with the float
+        // summation order (OpenBLAS picks kernels by CPU: one of 60 windows flips on some machines).
+        XCTAssertLessThanOrEqual(agreement.maxDifference, 2, "\(agreement)")
+        let fake = Trainer.outputs(network, d, inputs.windows)
+        var decided = 0, decidedSame = 0
+        for (f, o) in zip(fake, int8) {
+            let grid = f.map { Int(($0 * 256).rounded(.toNearestOrAwayFromZero)) - 128 }
+            let sorted = grid.sorted(by: >)
+            guard sorted[0] - sorted[1] > 2 * agreement.maxDifference else { continue }
+            decided += 1
+            if grid.firstIndex(of: sorted[0]) == predictedClass(o) { decidedSame += 1 }
+        }
+        XCTAssertEqual(decidedSame, decided, "every decided window has the int8 model's class")
+        XCTAssertGreaterThanOrEqual(Double(decided), 0.9 * Double(int8.count), "most windows are decided, so the check means something")
+        XCTAssertGreaterThanOrEqual(agreement.sameClass, 0.95)
         let logitsModel = try XCTUnwrap(HostEvaluation.logitsModel(model))
         let int8Logits = try HostEvaluation.outputs(try ModelFile.lower(logitsModel, name: "logits"), inputs: inputs.inputs)
         let logits = HostEvaluation.agreement(fakeQuantized: Trainer.outputs(network, d, inputs.windows, logits: true), int8: int8Logits,
