@@ -116,6 +116,20 @@ final class CalibrationInputTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: out, encoding: .utf8), "keep")
         try FileManager.default.removeItem(at: out)
 
+        // A "board" whose instruction cache is smaller than the board file's: no cost vector explains
+        // its fetch cycles. The fit is refused (it predicts the held-out regions worse), and the
+        // worst regions are named.
+        let small = dir.appendingPathComponent("small/boards")
+        try FileManager.default.createDirectory(at: small, withIntermediateDirectories: true)
+        try Data(#"{"name":"\#(Self.board)","base":"\#(Self.board)","caches":[{"name":"icache","ways":1,"lines":128,"source":"truth: a smaller cache"}]}"#.utf8)
+            .write(to: small.appendingPathComponent("b.json"))
+        let smallLog = try write("small.log", try Fixtures.capture(Fixtures.micronas, ["emulate", "--targets-dir", small.deletingLastPathComponent().path, "--target", Self.board, elf.path]).stdout)
+        let refused = try Fixtures.capture(Fixtures.micronas, ["calibrate", "fit", "--target", Self.board, "--suite", suite.path, "--log", smallLog, "--out", out.path])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("the event model does not explain these traces"), refused.stderr)
+        XCTAssertTrue(refused.stdout.contains("worst regions:\n  straight_line"), refused.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+
         // Fewer regions than costs: fit what the regions identify, keep the rest, say so.
         let few = try write("few.log", log.split(separator: "\n").prefix(3).joined(separator: "\n") + "\n")
         let f = try Fixtures.capture(Fixtures.micronas, ["calibrate", "fit", "--target", Self.board, "--suite", suite.path, "--log", few, "--out", out.path, "--json"])

@@ -55,8 +55,15 @@ struct CalibrateFitCommand: ParsableCommand {
             }
             printError("emulating \(Set(inputs.map(\.firmware.path)).count) firmware image(s) on \(b.name) and fitting…")
             let c = try Calibration(board: b, inputs: inputs, holdout: holdout, seed: seed)
-            try AtomicWrite.file(try c.overlay(name: name), to: outURL, createParents: false)
-            if json { print(try jsonLine(object(c, outURL))) } else { show(c, outURL) }
+            // A fit that predicts the held-out regions worse than the board file does is not handed
+            // over: the traces hold an effect the event model lacks (the worst regions say which).
+            let worse = c.hasHoldout && c.after.meanAbsolutePercentError > c.before.meanAbsolutePercentError
+            if !worse { try AtomicWrite.file(try c.overlay(name: name), to: outURL, createParents: false) }
+            if json { print(try jsonLine(object(c, outURL).merging(["overlay_written": !worse]) { $1 })) } else { show(c, outURL, written: !worse) }
+            if worse {
+                throw CalibrationError(String(format: "the fit predicts the held-out regions worse than %@'s own costs (MAPE %.2f %% → %.2f %%): the event model does not explain these traces (worst regions above); no overlay written",
+                                              b.name, c.before.meanAbsolutePercentError, c.after.meanAbsolutePercentError))
+            }
         }
     }
 
@@ -87,7 +94,7 @@ struct CalibrateFitCommand: ParsableCommand {
         ]
     }
 
-    func show(_ c: Calibration, _ out: URL) {
+    func show(_ c: Calibration, _ out: URL, written: Bool) {
         let judged = c.hasHoldout ? "held-out" : "training (nothing held out)"
         print("\(c.board.name): \(c.regions.count) regions, \(c.fit.trainingRegions) fitted, \(c.regions.filter(\.heldOut).count) held out"
               + (c.shortRegions > 0 ? " (\(c.shortRegions) shorter than 100 cycles left out)" : ""))
@@ -112,6 +119,6 @@ struct CalibrateFitCommand: ParsableCommand {
             let common = c.commonToWorst()
             if !common.isEmpty { print("  common to them: \(common.map(\.rawValue).joined(separator: ", "))") }
         }
-        print("\(out.path): overlay of \(c.board.name); use it with --targets-dir (a folder holding it in boards/)")
+        if written { print("\(out.path): overlay of \(c.board.name); use it with --targets-dir (a folder holding it in boards/)") }
     }
 }
