@@ -140,15 +140,17 @@ public struct Calibration: Sendable {
         r.events[e] / max(1, r.events.values.reduce(0, +) - r.events[.instructions])
     }
 
-    /// The regions with the largest error after the fit (held-out ones first considered), worst first.
-    public func worst(_ count: Int = 5) -> [RegionResult] {
+    /// The held-out regions (all, when nothing is held out) with the largest error after the fit —
+    /// or, `beforeFit`, under the board's own costs — worst first.
+    public func worst(_ count: Int = 5, beforeFit: Bool = false) -> [RegionResult] {
         let pool = hasHoldout ? regions.filter(\.heldOut) : regions
-        return Array(pool.sorted { $0.afterErrorPercent > $1.afterErrorPercent }.prefix(count))
+        let error: (RegionResult) -> Double = { beforeFit ? $0.beforeErrorPercent : $0.afterErrorPercent }
+        return Array(pool.sorted { error($0) > error($1) }.prefix(count))
     }
 
     /// Events the worst regions share: those among every worst region's dominant events.
-    public func commonToWorst(_ count: Int = 5) -> [Event] {
-        let w = worst(count)
+    public func commonToWorst(_ count: Int = 5, beforeFit: Bool = false) -> [Event] {
+        let w = worst(count, beforeFit: beforeFit)
         guard let first = w.first else { return [] }
         return first.dominantEvents.filter { e in w.allSatisfy { $0.dominantEvents.contains(e) } }
     }

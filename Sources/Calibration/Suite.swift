@@ -45,7 +45,8 @@ public struct CalibrationSuite: Sendable {
         let source = Self.source(toolchain)
         guard FileManager.default.fileExists(atPath: source.path) else { throw CalibrationError(file: source.path, "the calibration suite's source is missing (kernels/calibration/suite.c of the micronas repository)") }
         let built = try toolchain.firmware(name: "calibration-suite", sources: [source] + (try toolchain.kernelSources()),
-                                           includes: [toolchain.kernelsDirectory], headers: try toolchain.kernelHeaders(), board: board)
+                                           includes: [toolchain.kernelsDirectory], headers: try toolchain.kernelHeaders(), board: board,
+                                           defines: board.firmwareRAM.kind == .tcm ? ["MN_NO_RAM_CODE"] : [])
         let elfName = "suite-\(board.name).elf"
         let bytes = try Data(contentsOf: built)
         try AtomicWrite.file(bytes, to: directory.appendingPathComponent(elfName), createParents: true)

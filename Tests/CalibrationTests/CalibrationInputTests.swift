@@ -127,7 +127,7 @@ final class CalibrationInputTests: XCTestCase {
         let refused = try Fixtures.capture(Fixtures.micronas, ["calibrate", "fit", "--target", Self.board, "--suite", suite.path, "--log", smallLog, "--out", out.path])
         XCTAssertEqual(refused.status, 2, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("the event model does not explain these traces"), refused.stderr)
-        XCTAssertTrue(refused.stdout.contains("worst regions:\n  straight_line"), refused.stdout)
+        XCTAssertTrue(refused.stdout.contains("with \(Self.board)'s own costs:\n  ldr_flash_stride"), refused.stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
 
         // Fewer regions than costs: fit what the regions identify, keep the rest, say so.

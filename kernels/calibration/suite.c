@@ -55,6 +55,18 @@ __attribute__((noinline)) static void straight_line_big(void) {
     __asm volatile(".rept 4608\n\tadd r12, r12, #1\n\t.endr" ::: "r12");
 }
 
+/* The same straight-line code and a loop copied to SRAM with .data by the start-up code: instruction
+ * fetch that no flash cache serves. Left out where the firmware's RAM is a data TCM, which takes no
+ * instruction fetches (the build defines MN_NO_RAM_CODE). */
+#if !defined(MN_NO_RAM_CODE)
+__attribute__((noinline, section(".data.ram_code"))) static void straight_line_sram(void) {
+    __asm volatile(".rept 512\n\tadd r12, r12, #1\n\t.endr" ::: "r12");
+}
+__attribute__((noinline, section(".data.ram_code"))) static void loop_sram(uint32_t k) {
+    __asm volatile("1:\n\t.rept 8\n\tadd r12, r12, #1\n\t.endr\n\tsubs %[k], %[k], #1\n\tbne 1b" : [k] "+r"(k) : : "r12", "cc");
+}
+#endif
+
 /* Branches from line to line across 8 KB of code: every taken branch lands on a new fetch line. */
 __attribute__((noinline, aligned(16))) static void branch_chain(void) {
     __asm volatile(".rept 256\n\tb 2f\n\t.balign 32\n2:\n\t.endr" ::: "memory");
@@ -164,6 +176,11 @@ int main(void) {
     REGION("straight_line_512", straight_line());
     REGION("straight_line_512_twice", (straight_line(), straight_line()));
     REGION("straight_line_4608", straight_line_big());
+#if !defined(MN_NO_RAM_CODE)
+    REGION("straight_line_512_sram", straight_line_sram());
+    REGION("loop_x8_sram", loop_sram(64));
+    REGION("loop_x8_sram_short", loop_sram(16));
+#endif
     REGION("branch_chain_256", branch_chain());
     REGION("branch_chain_256_twice", (branch_chain(), branch_chain()));
     REGION("conv_tr_128x9x1_k3_f4", conv(128, 9, 1, 3, 2, 1, 4));

@@ -110,14 +110,18 @@ struct CalibrateFitCommand: ParsableCommand {
         }
         let unpriced = Event.allCases.filter { $0 != .instructions && c.fit.perEvent[$0] == nil }
         if !unpriced.isEmpty { print("  not in any fitted region (kept): \(unpriced.map(\.rawValue).joined(separator: ", "))") }
-        if c.after.meanAbsolutePercentError > 2 {
+        if c.after.meanAbsolutePercentError > 2 || !written {
             print(String(format: "the event model does not explain these traces (%@ MAPE %.2f %% after the fit); worst regions:", judged, c.after.meanAbsolutePercentError))
-            for r in c.worst() {
-                print(String(format: "  %@ (%@): measured %.0f, fitted model %.0f (%.1f %%), mostly %@", r.name, r.firmware, r.measured, r.after, r.afterErrorPercent,
-                             r.dominantEvents.map(\.rawValue).joined(separator: ", ")))
+            for beforeFit in written ? [false] : [false, true] {
+                if beforeFit { print("with \(c.board.name)'s own costs:") }
+                for r in c.worst(beforeFit: beforeFit) {
+                    print(String(format: "  %@ (%@): measured %.0f, %@ %.0f (%.1f %%), mostly %@", r.name, r.firmware, r.measured,
+                                 beforeFit ? "board costs" : "fitted model", beforeFit ? r.before : r.after, beforeFit ? r.beforeErrorPercent : r.afterErrorPercent,
+                                 r.dominantEvents.map(\.rawValue).joined(separator: ", ")))
+                }
+                let common = c.commonToWorst(beforeFit: beforeFit)
+                if !common.isEmpty { print("  common to them: \(common.map(\.rawValue).joined(separator: ", "))") }
             }
-            let common = c.commonToWorst()
-            if !common.isEmpty { print("  common to them: \(common.map(\.rawValue).joined(separator: ", "))") }
         }
         if written { print("\(out.path): overlay of \(c.board.name); use it with --targets-dir (a folder holding it in boards/)") }
     }
