@@ -56,7 +56,7 @@ demo: release
 	@echo
 	$(BIN) search --emulate $(DEMO_BOARD) --dataset uci-har --latency 25ms --memory 64KB --epochs 3 --retrain-epochs 6
 
-## fuzz: every parser of outside input (ELF, .tflite, .npy, HAPT RawData, CSV recordings, Graph JSON, board and core files, lookup
+## fuzz: every parser of outside input (ELF, .tflite, .npy, HAPT RawData, CSV recordings, Graph JSON, calibration traces, logs and suite manifests, board and core files, lookup
 ## tables) fed random mutations of valid inputs for FUZZ_SECONDS each (default 600); a trap stops it
 ## and leaves the input under $MICRONAS_CACHE/fuzz/. make test runs the same for 1 s each.
 FUZZ_SECONDS ?= 600

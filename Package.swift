@@ -126,6 +126,6 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Training", "Deploy", "Kernels", "Datasets", "Graph", "Tensor", "Quant", "Support", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Quant", "Emulator", "Targets", "Support", "TestSupport"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Emulator", "Kernels", "Targets", "Metrics", "Support", "TestSupport"]),
-        .testTarget(name: "FuzzTests", dependencies: ["Characterization", "Datasets", "Deploy", "Emulator", "Graph", "Support", "Targets", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Calibration", "Characterization", "Datasets", "Deploy", "Emulator", "Graph", "Support", "Targets", "TestSupport"]),
     ]
 )

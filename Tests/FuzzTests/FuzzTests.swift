@@ -1,3 +1,4 @@
+import Calibration
 import Characterization
 import Datasets
 import Deploy
@@ -154,6 +155,30 @@ final class FuzzTests: XCTestCase {
         try fuzz("csv", seeds: [[UInt8](text.utf8)]) { bytes in
             try Data(bytes).write(to: url)
             _ = try UserData.readCSV(dir, length: 16, step: 8)
+        }
+    }
+
+    /// Calibration inputs: a JSON-lines trace and a serial log (each for half the budget), read as
+    /// `calibrate fit` reads them, and a suite manifest as `CalibrationSuite.read` reads it.
+    func testCalibrationTracesAndManifests() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let jsonl = #"{"format":"micronas-trace","version":1,"board":"nucleo-l552ze-q","clock_hz":80000000,"firmware":{"path":"suite.elf","sha256":"\#(String(repeating: "ab", count: 32))"},"origin":{"kind":"board","probe":"ST-LINK"}}"#
+            + "\n" + #"{"region":"alu_x8","cycles":772}"# + "\n" + ##"{"region":"#3","start":4294967000,"end":480,"repeat":2}"## + "\n"
+        let log = "# suite\nalu_x8: 772 cycles\nldr_sram_x8: 1795 cycles\r\nconv_tr_128x9x1_k3_f4: 242479 cycles\n"
+        let url = dir.appendingPathComponent("trace")
+        for (name, seed) in [("trace-jsonl", jsonl), ("trace-log", log)] {
+            try fuzz(name, seeds: [[UInt8](seed.utf8)], seconds: Self.seconds / 3) { bytes in
+                try Data(bytes).write(to: url)
+                _ = try Trace.read(url).occurrenceNames
+            }
+        }
+        let suite = dir.appendingPathComponent("suite")
+        try FileManager.default.createDirectory(at: suite, withIntermediateDirectories: true)
+        try Data([0x7F, 0x45, 0x4C, 0x46]).write(to: suite.appendingPathComponent("suite.elf"))
+        let manifest = #"{"format":"micronas-calibration-suite","version":1,"board":"nucleo-l552ze-q","clock_hz":80000000,"firmware":"suite.elf","sha256":"\#(SHA256.hex(Data([0x7F, 0x45, 0x4C, 0x46])))","regions":[{"name":"alu_x8","emulated_cycles":772}],"compiler_flags":["-mthumb"],"created":"2026-12-04T00:00:00Z"}"#
+        try fuzz("suite-manifest", seeds: [[UInt8](manifest.utf8)], seconds: Self.seconds / 3) { bytes in
+            try Data(bytes).write(to: suite.appendingPathComponent("manifest.json"))
+            _ = try CalibrationSuite.read(suite)
         }
     }
 
