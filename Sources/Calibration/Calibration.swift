@@ -58,9 +58,11 @@ public struct Calibration: Sendable {
         var samples: [String: (firmware: String, name: String, events: EventVector, cycles: [Double])] = [:]
         var order: [String] = []
         var traces: [(String, String)] = []
+        var hashes: [String: String] = [:]   // firmware path → SHA-256 (several logs of one suite)
         for input in inputs {
             let t = input.trace
-            let sha = try SHA256.hex(file: input.firmware)
+            let sha = try hashes[input.firmware.path] ?? SHA256.hex(file: input.firmware)
+            hashes[input.firmware.path] = sha
             if let h = t.header {
                 guard h.board.lowercased() == board.name.lowercased() || board.aliases.contains(where: { $0.lowercased() == h.board.lowercased() }) else {
                     throw CalibrationError(file: t.file, line: 1, "a trace of board '\(h.board)', not of \(board.name)")
@@ -155,8 +157,8 @@ public struct Calibration: Sendable {
         return first.dominantEvents.filter { e in w.allSatisfy { $0.dominantEvents.contains(e) } }
     }
 
-    /// The board overlay: `"base"` = the calibrated board, every identifiable cost replaced with
-    /// its fitted value and a source naming the fit; `"calibration"` holds the provenance.
+    /// The board overlay: `"base"` = the calibrated board, every identified or moved cost replaced
+    /// with its fitted value and a source naming the fit; `"calibration"` holds the provenance.
     public func overlay(name: String? = nil, date: Date = Date()) throws -> Data {
         let day = ISO8601DateFormatter().string(from: date)
         let summary = String(format: "%d regions (%d held out), held-out MAPE %.2f %% → %.2f %%", fit.trainingRegions + regions.filter(\.heldOut).count,
@@ -181,13 +183,17 @@ public struct Calibration: Sendable {
         return try JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 
+    /// Error statistics as the overlay's provenance and `calibrate fit --json` give them.
+    public static func json(_ s: ErrorStatistics) -> [String: Any] {
+        ["mape": s.meanAbsolutePercentError, "max_abs_pct": s.maxAbsolutePercentError, "r2": s.r2, "regions": s.count]
+    }
+
     func provenance(date: String) -> [String: Any] {
-        func stats(_ s: ErrorStatistics) -> [String: Any] { ["mape": s.meanAbsolutePercentError, "max_abs_pct": s.maxAbsolutePercentError, "r2": s.r2, "regions": s.count] }
-        return [
+        [
             "date": date, "seed": Int(seed), "holdout": holdout,
             "traces": traces.map { ["file": $0.file, "sha256": $0.sha256] },
             "regions": regions.count, "held_out_regions": regions.filter(\.heldOut).count,
-            "before": stats(before), "after": stats(after),
+            "before": Self.json(before), "after": Self.json(after),
             "not_identifiable": fit.perEvent.filter { !$0.value.identifiable }.map(\.key.rawValue).sorted(),
         ]
     }

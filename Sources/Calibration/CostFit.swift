@@ -33,7 +33,7 @@ public struct CostFit: Sendable {
         public var standardError: Double
     }
 
-    /// Fitted costs (the prior where not identifiable).
+    /// Fitted costs (the prior for events no training region counts).
     public var costs: EventVector
     /// Every event with a count in the training regions (except `instructions`).
     public var perEvent: [Event: Cost]

@@ -51,32 +51,20 @@ public struct FirmwareRegions: Sendable {
             guard let a = reads[i].events, let b = reads[i + 1].events else { throw CalibrationError(file: elf.path, "the emulator recorded no events at counter read \(i)") }
             intervals.append(Region(name: "#\(i)", events: b - a, cycles: reads[i + 1].value &- reads[i].value))
         }
-        var named = Array(repeating: false, count: intervals.count)
         var unmatched: [String] = []
         var seen: [String: Int] = [:]
         var next = 0
         for line in result.stdoutText.split(whereSeparator: \.isNewline) {
-            guard let (name, cycles) = printedRegion(String(line)) else { continue }
-            guard let j = (next..<intervals.count).first(where: { intervals[$0].cycles == cycles && !named[$0] }) else {
+            guard let (name, count) = Trace.regionLine(line), !name.isEmpty, let cycles = UInt32(count) else { continue }
+            guard let j = (next..<intervals.count).first(where: { intervals[$0].cycles == cycles }) else {
                 unmatched.append(String(line))
                 continue
             }
             seen[name, default: 0] += 1
-            intervals[j].name = seen[name]! == 1 ? name : "\(name)@\(seen[name]!)"
-            named[j] = true
+            intervals[j].name = Trace.occurrence(name, seen[name]!)
             next = j + 1
         }
         return FirmwareRegions(board: board.name, firmware: elf.path, sha256: sha, regions: intervals, unmatchedLines: unmatched, instructions: result.instructions)
-    }
-
-    /// `<region>: <cycles> cycles` → (region, cycles); nil for any other line.
-    static func printedRegion(_ line: String) -> (String, UInt32)? {
-        let t = line.trimmingCharacters(in: .whitespaces)
-        guard let colon = t.lastIndex(of: ":") else { return nil }
-        let rest = t[t.index(after: colon)...].split(separator: " ")
-        guard rest.count == 2, rest[1] == "cycles", let v = UInt32(rest[0]) else { return nil }
-        let name = t[..<colon].trimmingCharacters(in: .whitespaces)
-        return name.isEmpty ? nil : (name, v)
     }
 }
 
@@ -86,7 +74,7 @@ extension Trace {
         var seen: [String: Int] = [:]
         return records.map { r in
             seen[r.region, default: 0] += 1
-            return seen[r.region]! == 1 ? r.region : "\(r.region)@\(seen[r.region]!)"
+            return Trace.occurrence(r.region, seen[r.region]!)
         }
     }
 }

@@ -97,22 +97,30 @@ public struct Trace: Sendable, Equatable {
         text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
     }
 
+    /// A `<region>: <count> cycles` line split into the region (trimmed) and the count's text;
+    /// nil for a line of any other form. (The firmware's printed lines and serial logs alike.)
+    static func regionLine<S: StringProtocol>(_ line: S) -> (name: String, count: String)? {
+        let t = line.trimmingCharacters(in: .whitespaces)
+        guard let colon = t.lastIndex(of: ":") else { return nil }
+        let rest = t[t.index(after: colon)...].split(separator: " ")
+        guard rest.count == 2, rest[1] == "cycles" else { return nil }
+        return (t[..<colon].trimmingCharacters(in: .whitespaces), String(rest[0]))
+    }
+
+    /// The name of the k-th (from 1) region printed as `name`: `name`, then `name@2`, `name@3`, …
+    static func occurrence(_ name: String, _ k: Int) -> String { k == 1 ? name : "\(name)@\(k)" }
+
     /// `<region>: <cycles> cycles` lines.
     public static func serialLog(_ text: String, file: String) throws -> Trace {
         var records: [Record] = []
         for (i, line) in lines(text).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            guard let colon = trimmed.lastIndex(of: ":") else {
-                throw CalibrationError(file: file, line: i + 1, "not a `<region>: <cycles> cycles` line: '\(trimmed.prefix(60))'")
-            }
-            let name = String(trimmed[..<colon]).trimmingCharacters(in: .whitespaces)
-            let rest = trimmed[trimmed.index(after: colon)...].split(separator: " ", omittingEmptySubsequences: true)
-            guard rest.count == 2, rest[1] == "cycles" else {
+            guard let (name, count) = regionLine(trimmed) else {
                 throw CalibrationError(file: file, line: i + 1, "not a `<region>: <cycles> cycles` line: '\(trimmed.prefix(60))'")
             }
             try checkName(name, file: file, line: i + 1)
-            records.append(Record(region: name, cycles: try cycleCount(String(rest[0]), file: file, line: i + 1), line: i + 1))
+            records.append(Record(region: name, cycles: try cycleCount(count, file: file, line: i + 1), line: i + 1))
         }
         guard !records.isEmpty else { throw CalibrationError(file: file, "no `<region>: <cycles> cycles` lines") }
         return Trace(header: nil, records: records, file: file)

@@ -77,17 +77,13 @@ struct CalibrateFitCommand: ParsableCommand {
         } }
     }
 
-    func stats(_ s: ErrorStatistics) -> [String: Any] {
-        ["mape": s.meanAbsolutePercentError, "max_abs_pct": s.maxAbsolutePercentError, "r2": s.r2, "regions": s.count]
-    }
-
     func object(_ c: Calibration, _ out: URL) -> [String: Any] {
         var costs: [String: Any] = [:]
         for (e, v) in c.fit.perEvent { costs[e.rawValue] = ["prior": v.prior, "fitted": v.fitted, "identifiable": v.identifiable, "standard_error": v.standardError.isFinite ? v.standardError as Any : NSNull()] }
         return [
             "board": c.board.name, "out": out.path, "held_out": c.hasHoldout, "short_regions": c.shortRegions,
-            "before": stats(c.before), "after": stats(c.after),
-            "training": ["before": stats(c.trainingBefore), "after": stats(c.trainingAfter)],
+            "before": Calibration.json(c.before), "after": Calibration.json(c.after),
+            "training": ["before": Calibration.json(c.trainingBefore), "after": Calibration.json(c.trainingAfter)],
             "costs": costs,
             "worst": c.worst().map { ["region": $0.name, "firmware": $0.firmware, "measured": $0.measured, "predicted": $0.after,
                                       "error_pct": $0.afterErrorPercent, "dominant_events": $0.dominantEvents.map(\.rawValue)] },

@@ -41,7 +41,7 @@ struct CalibrateReportCommand: ParsableCommand {
                 for (k, b) in list.enumerated() {
                     let pairs = rows.compactMap { r in r.2.map { (r.1[k], $0) } }
                     let e = ErrorStatistics(predicted: pairs.map(\.0), measured: pairs.map(\.1))
-                    perBoard.append(["board": b.name, "mape": e.meanAbsolutePercentError, "max_abs_pct": e.maxAbsolutePercentError, "r2": e.r2, "regions": e.count])
+                    perBoard.append(Calibration.json(e).merging(["board": b.name]) { $1 })
                 }
             }
             if json {

@@ -311,7 +311,6 @@ struct SearchCommand: ParsableCommand {
             if checkOnly { return false }
             try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         }
-        if checkOnly { return false }
         try AtomicWrite.file(try encoder.encode(settings), to: runFile)
         return false
     }
