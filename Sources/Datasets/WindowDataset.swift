@@ -53,6 +53,17 @@ public struct WindowDataset: Sendable {
         for i in idx { perClass[Int(y[i])] += 1 }
         return SplitSummary(windows: idx.count, subjects: Array(Set(idx.map { subjects[$0] })).sorted(), perClass: perClass)
     }
+
+    /// The same windows with the validation split trained on too (a final training once the
+    /// validation windows have done their work, e.g. choosing an architecture). The test split and
+    /// the normalization (the original training windows' statistics) are unchanged, so a model
+    /// trained on it is tested on exactly the same normalized test windows.
+    public func mergingValidationIntoTraining() -> WindowDataset {
+        var d = self
+        d.split = split.map { $0 == .val ? .train : $0 }
+        if case .subject(let test, _) = splitMethod { d.splitMethod = .subject(test: test, val: []) }
+        return d
+    }
 }
 
 /// Unsplit, unnormalized windows as a reader produces them.

@@ -44,6 +44,8 @@ public struct Trainer {
         public var workers = ProcessInfo.processInfo.activeProcessorCount
         /// Quantization-aware training (nil: float only).
         public var qat: QAT?
+        /// Rotation and gain of the training windows (nil: none; validation and test never).
+        public var augmentation: Augmentation?
         public init() {}
     }
 
@@ -77,6 +79,11 @@ public struct Trainer {
 
     /// The batch tensor [B] + input shape for `indices`; the dataset's windows are [T, S].
     public static func batch(_ d: WindowDataset, _ indices: ArraySlice<Int>, inputShape: [Int]) -> Tensor {
+        Tensor(shape: [indices.count] + inputShape, data: windows(d, indices))
+    }
+
+    /// The windows `indices` of `d`, one after another.
+    static func windows(_ d: WindowDataset, _ indices: ArraySlice<Int>) -> [Float] {
         let w = d.windowSize
         var x = [Float](repeating: 0, count: indices.count * w)
         for (k, i) in indices.enumerated() {
@@ -84,7 +91,7 @@ public struct Trainer {
                 (dst.baseAddress! + k * w).update(from: src.baseAddress! + i * w, count: w)
             } }
         }
-        return Tensor(shape: [indices.count] + inputShape, data: x)
+        return x
     }
 
     /// Checks that the dataset's windows fit the graph's input: [T, S] or [T, S, 1].
@@ -184,6 +191,7 @@ public struct Trainer {
             let unsupported = network.graph.nodes.filter { [.quantize, .dequantize].contains($0.op) }
             if let node = unsupported.first { throw GraphError("node '\(node.name)' (\(node.op.rawValue)): QAT converts float graphs; leave the int8 edges out") }
         }
+        try config.augmentation?.check()
         var generator = SplitMix64(seed: config.seed &+ 0x5EED)
         var adam = Adam(learningRate: config.learningRate, weightDecay: config.weightDecay)
         var train = d.indices(.train)
@@ -245,7 +253,9 @@ public struct Trainer {
                 var lossSum = 0.0
                 for s in 0..<steps {
                     let part = train[(s * config.batch)..<min(train.count, (s + 1) * config.batch)]
-                    let x = Self.batch(d, part, inputShape: network.graph.inputs[0].shape)
+                    var windows = Self.windows(d, part)
+                    config.augmentation?.apply(&windows, windows: part.count, of: d, using: &generator)
+                    let x = Tensor(shape: [part.count] + network.graph.inputs[0].shape, data: windows)
                     network.fakeQuantization = quantized ? Self.quantization(ranges!) : nil
                     let loss = parallel.lossAndGradients(x, labels: part.map { Int(d.y[$0]) }, classes: d.classes.count, seed: generator.next(),
                                                          observe: observing)
@@ -279,6 +289,7 @@ public struct Trainer {
             ("clip norm", "\(a.clipNorm)", "\(b.clipNorm)"), ("threads", "\(a.workers)", "\(b.workers)"),
             ("qat", a.qat.map { "start \($0.start), freeze \($0.freeze), calibration \($0.calibrationWindows)" } ?? "off",
              b.qat.map { "start \($0.start), freeze \($0.freeze), calibration \($0.calibrationWindows)" } ?? "off"),
+            ("augmentation", a.augmentation.map { "\($0.rotationDegrees)° \($0.gain)" } ?? "off", b.augmentation.map { "\($0.rotationDegrees)° \($0.gain)" } ?? "off"),
         ]
         return pairs.first { $0.1 != $0.2 }.map { "\($0.0) \($0.1), this run \($0.2)" } ?? "unknown"
     }

@@ -56,6 +56,9 @@ final class SearchCommandTests: XCTestCase {
         for key in ["architecture", "accuracy", "macro_f1", "flash_bytes", "shrunk", "wall_seconds", "out", "stack_bytes"] { XCTAssertNotNil(s[key], key) }
         let accuracy = try XCTUnwrap(s["accuracy"] as? [String: Double])
         XCTAssertGreaterThan(try XCTUnwrap(accuracy["int8"]), 0.5, "the synthetic classes are easy")
+        // Retrained on the training and the validation subjects (all but the test subjects 5 and 6).
+        XCTAssertEqual(s["retrain_on"] as? String, "train+val")
+        XCTAssertEqual(s["retrain_windows"] as? Int, Self.frequencies().subjects.filter { $0 != 5 && $0 != 6 }.count)
         let run = dir.appendingPathComponent("run")
         for file in ["run.json", "table.json", "architecture.json", "model.tflite", "model.json", "c/micronas_model.c", "summary.json", "search-log.jsonl"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), file)

@@ -32,13 +32,13 @@ final class HostileOptionTests: XCTestCase {
         "lr": [], "qat-start": [], "freeze-ranges": [], "calibration-windows": [], "classes": [],
         "time-reduce-filters": [], "sensor-fusion-filters": [], "stride1-cells": ["0"], "shard": [],
         "tolerance": ["0"], "golden-count": [], "architectures": [], "latency": [], "memory": [], "flash": [],
-        "test-subjects": [], "val-subjects": [], "holdout": ["0"],
+        "test-subjects": [], "val-subjects": [], "holdout": ["0"], "augment-rotation": ["0"], "augment-gain": ["0"],
     ]
     static let otherOptions: Set<String> = [
         "targets-dir", "target", "stdin", "out", "optimization", "define", "include", "cflag", "python", "dataset",
         "split", "table", "ops", "filter", "model", "input", "output", "graph", "checkpoint", "model-out", "subset",
         "predictions", "arrays-out", "graph-out", "check", "write-golden", "architecture",
-        "suite", "log", "trace", "name", "boards",
+        "suite", "log", "trace", "name", "boards", "retrain-on",
     ]
 
     /// Per command, arguments that make it fail fast once its options are accepted (a missing file,
@@ -58,6 +58,7 @@ final class HostileOptionTests: XCTestCase {
         "evaluate": ["evaluate", "--target", "cortex-m33", "--model", "/nonexistent.tflite", "--dataset", "/nonexistent"],
         "space info": ["space", "info"],
         "space sample": ["space", "sample", "--graph-out", "/nonexistent/g.json"],
+        "space graph": ["space", "graph", "--architecture", "/nonexistent.json", "--graph-out", "/nonexistent/g.json"],
         "characterize measure": ["characterize", "measure", "--target", "cortex-m33", "--table", "/etc/hostname/t.sqlite"],
         "characterize validate": ["characterize", "validate", "--target", "cortex-m33", "--table", "/etc/hostname/t.sqlite"],
         "characterize predict": ["characterize", "predict", "--target", "cortex-m33", "--table", "/etc/hostname/t.sqlite", "--architecture", "/nonexistent.json"],

@@ -26,7 +26,10 @@ struct SearchCommand: ParsableCommand {
         γ_mem·log(mem/limit) above the limits, then an Adam step on the supernet weights; Gumbel-softmax, τ ← τ·0.997 per \
         batch), guarantee (the argmax architecture built as int8 firmware and measured on the emulated board; while it \
         exceeds a limit, shrunk one step and measured again), retrain (from scratch, QAT for the second half of the \
-        epochs), evaluate (int8 model over the test split on the emulated board; the delivered model's worst window \
+        epochs; by default on the training and the validation windows — the validation windows have chosen the \
+        architecture by then, and a subject-wise model generalizes with every subject it sees — --retrain-on train \
+        keeps them out; the retraining windows are rotated and scaled at random, as the same IMU worn by someone else — \
+        --no-augment leaves them as recorded), evaluate (int8 model over the test split on the emulated board; the delivered model's worst window \
         must be within the latency limit).
 
         The output folder holds run.json (the settings), table.json (the lookup-table entries used), search-log.jsonl \
@@ -46,6 +49,8 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Search epochs.") var epochs = 100
     @Option(help: "Retraining epochs (QAT for the second half).") var retrainEpochs = 100
     @Option(help: "Batch size (search and retraining).") var batch = 32
+    @Option(help: "What the delivered architecture is retrained on: train+val (the search's training and validation windows; the default) or train.") var retrainOn: RetrainData = .trainVal
+    @Flag(inversion: .prefixedNo, help: "Augment the retraining windows (default on): one random rotation (up to 15°) of every x/y/z triad and one gain in [0.9, 1.1] per window.") var augment = true
     @Option(help: "Threads: batches are split over this many (default: all cores). Results depend on the seed and this count.") var threads: Int?
     @Option(help: "Output folder (default: $MICRONAS_CACHE/runs/search-<board>-<dataset>-<latency>-<memory>-seed<S>).") var out: String?
     @OptionGroup var file: TableFile
@@ -63,6 +68,15 @@ struct SearchCommand: ParsableCommand {
         if resume && force { throw ValidationError("--resume and --force exclude each other") }
     }
 
+    /// The retraining's windows.
+    enum RetrainData: String, CaseIterable, ExpressibleByArgument, Codable {
+        /// The search's training and validation windows: the validation windows chose the
+        /// architecture; retraining with them sees more subjects (UCI-HAR: 21 instead of 17).
+        case trainVal = "train+val"
+        /// The search's training windows only.
+        case train
+    }
+
     /// What identifies a run: a folder holding a run with other settings is another run.
     struct Settings: Codable, Equatable {
         var board: String
@@ -72,9 +86,12 @@ struct SearchCommand: ParsableCommand {
         var limits: HardwareLimits
         var epochs: Int, retrainEpochs: Int, batch: Int, threads: Int
         var space: SearchSpace
+        /// Absent in runs of earlier versions (which retrained on the training windows only).
+        var retrainOn: RetrainData?
+        var augmentation: Augmentation?
         enum CodingKeys: String, CodingKey {
-            case board, dataset, split, seed, limits, epochs, batch, threads, space
-            case retrainEpochs = "retrain_epochs"
+            case board, dataset, split, seed, limits, epochs, batch, threads, space, augmentation
+            case retrainEpochs = "retrain_epochs", retrainOn = "retrain_on"
         }
     }
 
@@ -101,7 +118,9 @@ struct SearchCommand: ParsableCommand {
                 throw SearchError("\(dataset): the validation split has no windows (the architecture step needs them); choose --val-subjects or a larger --val-count")
             }
             let settings = Settings(board: b.name, dataset: dataset, split: data.split.rawValue, seed: data.seed, limits: limits,
-                                    epochs: epochs, retrainEpochs: retrainEpochs, batch: batch, threads: workers, space: space)
+                                    epochs: epochs, retrainEpochs: retrainEpochs, batch: batch, threads: workers, space: space,
+                                    retrainOn: retrainOn, augmentation: augment ? Augmentation() : nil)
+            let retrainData = retrainOn == .trainVal ? d.mergingValidationIntoTraining() : d
             let dir = URL(fileURLWithPath: out ?? CacheDirectory.runs.appendingPathComponent(defaultName(b.name)).path)
             _ = try prepare(dir, settings, checkOnly: true)   // refuse a bad --out before characterizing
 
@@ -188,6 +207,7 @@ struct SearchCommand: ParsableCommand {
                 var tc = Trainer.Config()
                 (tc.epochs, tc.batch, tc.seed, tc.workers) = (retrainEpochs, batch, data.seed, workers)
                 tc.qat = Trainer.QAT.fineTuning(epochs: retrainEpochs)
+                tc.augmentation = settings.augmentation
                 let retrainURL = dir.appendingPathComponent(round == 1 ? "retrain-checkpoint.json" : "retrain-checkpoint-\(round).json")
                 var resumeTraining: Checkpoint? = nil
                 if FileManager.default.fileExists(atPath: retrainURL.path) {
@@ -196,10 +216,10 @@ struct SearchCommand: ParsableCommand {
                     if c.graph == graph, c.state != nil { resumeTraining = c }
                 }
                 if let r = resumeTraining, r.epoch > 0 { printError("resuming retraining after epoch \(r.epoch) of \(retrainEpochs)") }
-                printError("retraining \(architecture.summary) from scratch: \(retrainEpochs) epochs, QAT from epoch \(tc.qat!.start)…")
+                printError("retraining \(architecture.summary) from scratch on \(retrainData.summary(.train).windows) windows (\(retrainOn.rawValue)\(augment ? ", augmented" : "")): \(retrainEpochs) epochs, QAT from epoch \(tc.qat!.start)…")
                 let trainBar = ProgressLine(total: retrainEpochs - (resumeTraining?.epoch ?? 0), unit: "epochs")
                 var epochsDone = 0
-                let trained = try Trainer(network: network, config: tc, checkpoint: retrainURL).run(d, resume: resumeTraining, progress: { r in
+                let trained = try Trainer(network: network, config: tc, checkpoint: retrainURL).run(retrainData, resume: resumeTraining, progress: { r in
                     epochsDone += 1
                     if !trainBar.terminal {
                         printError(String(format: "retrain epoch %3d%@  loss %.4f  val %@  test %.4f  %.1f s", r.epoch, r.quantized ? " qat" : "    ", r.loss,
@@ -255,7 +275,8 @@ struct SearchCommand: ParsableCommand {
                     arenaBytes: .init(limit: arenaBytes, planned: report.arenaBytesPlanned, measured: report.arenaBytesMeasured),
                     stackBytes: report.stackBytes, flashBytes: report.flashBytes, flashLimit: flashBytes, staticRAMBytes: report.staticRAMBytes,
                     shrunk: changes, repairs: outcome.extraction.repairs, searchEpochs: epochs, retrainEpochs: retrainEpochs,
-                    testWindows: report.windows, wallSeconds: wall.merging(["total_this_invocation": Date().timeIntervalSince(started)]) { a, _ in a },
+                    testWindows: report.windows, retrainOn: retrainOn.rawValue, retrainWindows: retrainData.summary(.train).windows,
+                    augmentation: settings.augmentation, wallSeconds: wall.merging(["total_this_invocation": Date().timeIntervalSince(started)]) { a, _ in a },
                     out: dir.path)
                 try writeJSON(summary, to: dir.appendingPathComponent("summary.json"))
                 if json {
@@ -337,6 +358,7 @@ struct SearchCommand: ParsableCommand {
         var stackBytes: Int, flashBytes: Int, flashLimit: Int?, staticRAMBytes: Int
         var shrunk: [String], repairs: [String]
         var searchEpochs: Int, retrainEpochs: Int, testWindows: Int
+        var retrainOn: String, retrainWindows: Int, augmentation: Augmentation?
         var wallSeconds: [String: Double]
         var out: String
         enum CodingKeys: String, CodingKey {
@@ -344,7 +366,7 @@ struct SearchCommand: ParsableCommand {
             case clockHz = "clock_hz", architectureSummary = "architecture_summary", macroF1 = "macro_f1", int8HostAccuracy = "int8_host_accuracy"
             case latencyMs = "latency_ms", arenaBytes = "arena_bytes", stackBytes = "stack_bytes", flashBytes = "flash_bytes", flashLimit = "flash_limit_bytes"
             case staticRAMBytes = "static_ram_bytes", searchEpochs = "search_epochs", retrainEpochs = "retrain_epochs", testWindows = "test_windows"
-            case wallSeconds = "wall_seconds"
+            case wallSeconds = "wall_seconds", retrainOn = "retrain_on", retrainWindows = "retrain_windows", augmentation
         }
     }
 
@@ -360,6 +382,7 @@ struct SearchCommand: ParsableCommand {
         print(pad("flash (B)", 15) + right("", 12) + right(n(s.flashBytes), 12) + right(s.flashLimit.map(n) ?? "board", 12))
         print(pad("accuracy", 15) + String(format: "float %.4f  int8 %.4f on the board (macro-F1 %.4f / %.4f), %d test windows",
                                            s.accuracy.float, s.accuracy.int8, s.macroF1.float, s.macroF1.int8, s.testWindows))
+        print(pad("retrained on", 15) + "\(n(s.retrainWindows)) windows (\(s.retrainOn)\(s.augmentation == nil ? "" : ", augmented")), \(s.retrainEpochs) epochs")
         print(pad("shrunk", 15) + (s.shrunk.isEmpty ? "nothing (fitted as searched)" : s.shrunk.joined(separator: "; ")))
         let order = ["characterize", "search", "guarantee", "retrain", "evaluate"]
         print(pad("wall", 15) + order.compactMap { k in s.wallSeconds[k].map { String(format: "%@ %.0f s", k, $0) } }.joined(separator: " · "))

@@ -44,6 +44,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --qat: the first epoch with frozen activation ranges (default: the last tenth of the epochs).") var freezeRanges: Int?
     @Option(help: "Training windows the activation ranges are calibrated on (QAT start, post-training quantization).") var calibrationWindows = 2048
     @Option(help: "Write the int8 model here (.tflite; its quantized JSON goes beside it).") var modelOut: String?
+    @Flag(help: "Augment the training windows: one random rotation of every x/y/z triad per window and one random gain (see --augment-rotation, --augment-gain).") var augment = false
+    @Option(help: "With --augment: the largest rotation, in degrees, about a random axis.") var augmentRotation: Float = 15
+    @Option(help: "With --augment: the gain is drawn from [1 - G, 1 + G].") var augmentGain: Float = 0.1
     @OptionGroup var data: DatasetOptions
     @Flag(help: "Print one JSON object (per-epoch metrics) instead of a table.") var json = false
 
@@ -56,6 +59,8 @@ struct TrainCommand: ParsableCommand {
         if !qat, qatStart != nil || freezeRanges != nil { throw ValidationError("--qat-start and --freeze-ranges need --qat") }
         if let s = qatStart, !(1...epochs).contains(s) { throw ValidationError("--qat-start must be an epoch from 1 to \(epochs)") }
         if let f = freezeRanges, f < (qatStart ?? 1) { throw ValidationError("--freeze-ranges must not come before --qat-start") }
+        guard augmentRotation.isFinite, (0...180).contains(augmentRotation) else { throw ValidationError("--augment-rotation must be between 0 and 180 degrees, got \(augmentRotation)") }
+        guard augmentGain.isFinite, (0..<1).contains(augmentGain) else { throw ValidationError("--augment-gain must be in [0, 1), got \(augmentGain)") }
         if let m = modelOut, !m.lowercased().hasSuffix(".tflite") { throw ValidationError("--model-out must name a .tflite file (its quantized JSON goes beside it)") }
     }
 
@@ -70,6 +75,7 @@ struct TrainCommand: ParsableCommand {
             var config = Trainer.Config()
             (config.epochs, config.batch, config.seed, config.learningRate) = (epochs, batch, data.seed, lr)
             if let t = threads { config.workers = t }
+            if augment { config.augmentation = Augmentation(rotationDegrees: augmentRotation, gain: augmentGain) }
             if qat {
                 var q = Trainer.QAT.fineTuning(epochs: epochs)
                 if let s = qatStart { q.start = s; q.freeze = max(q.freeze, s) }
