@@ -24,12 +24,20 @@ public struct Augmentation: Sendable, Codable, Equatable {
         (self.rotationDegrees, self.gain) = (rotationDegrees, gain)
     }
 
-    /// Checks the settings (from the command line or a checkpoint) before they are used.
+    /// What is wrong with a largest rotation angle, if anything ("must be …, got …").
+    public static func rotationProblem(_ degrees: Float) -> String? {
+        degrees.isFinite && (0...180).contains(degrees) ? nil : "must be between 0 and 180 degrees, got \(degrees)"
+    }
+
+    /// What is wrong with a gain half-width, if anything.
+    public static func gainProblem(_ gain: Float) -> String? {
+        gain.isFinite && (0..<1).contains(gain) ? nil : "must be in [0, 1), got \(gain)"
+    }
+
+    /// Checks the settings (from a checkpoint or a caller) before they are used.
     public func check() throws {
-        guard rotationDegrees.isFinite, (0...180).contains(rotationDegrees) else {
-            throw GraphError("augmentation rotation must be between 0 and 180 degrees, got \(rotationDegrees)")
-        }
-        guard gain.isFinite, (0..<1).contains(gain) else { throw GraphError("augmentation gain must be in [0, 1), got \(gain)") }
+        if let p = Self.rotationProblem(rotationDegrees) { throw GraphError("augmentation rotation \(p)") }
+        if let p = Self.gainProblem(gain) { throw GraphError("augmentation gain \(p)") }
     }
 
     /// The channel triads `(x, y, z)` of a dataset, by channel name.

@@ -59,6 +59,12 @@ final class SearchCommandTests: XCTestCase {
         // Retrained on the training and the validation subjects (all but the test subjects 5 and 6).
         XCTAssertEqual(s["retrain_on"] as? String, "train+val")
         XCTAssertEqual(s["retrain_windows"] as? Int, Self.frequencies().subjects.filter { $0 != 5 && $0 != 6 }.count)
+        // Three retraining starts of one epoch each (4 / 20, at least 1); the one delivered has the best training accuracy.
+        let starts = try XCTUnwrap(s["retrain_starts"] as? [[String: Any]])
+        XCTAssertEqual(starts.compactMap { $0["seed"] as? Int }, [1, 2, 3])
+        func rank(_ x: [String: Any]) -> (Double, Double, Int) { (x["train_accuracy"] as! Double, -(x["loss"] as! Double), -(x["seed"] as! Int)) }
+        let best = try XCTUnwrap(starts.max { rank($0) < rank($1) })
+        XCTAssertEqual(s["retrain_seed"] as? Int, best["seed"] as? Int)
         let run = dir.appendingPathComponent("run")
         for file in ["run.json", "table.json", "architecture.json", "model.tflite", "model.json", "c/micronas_model.c", "summary.json", "search-log.jsonl"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), file)

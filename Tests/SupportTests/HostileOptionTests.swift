@@ -33,6 +33,7 @@ final class HostileOptionTests: XCTestCase {
         "time-reduce-filters": [], "sensor-fusion-filters": [], "stride1-cells": ["0"], "shard": [],
         "tolerance": ["0"], "golden-count": [], "architectures": [], "latency": [], "memory": [], "flash": [],
         "test-subjects": [], "val-subjects": [], "holdout": ["0"], "augment-rotation": ["0"], "augment-gain": ["0"],
+        "retrain-restarts": [], "retrain-probe-epochs": [],
     ]
     static let otherOptions: Set<String> = [
         "targets-dir", "target", "stdin", "out", "optimization", "define", "include", "cflag", "python", "dataset",

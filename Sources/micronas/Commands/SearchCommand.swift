@@ -29,7 +29,8 @@ struct SearchCommand: ParsableCommand {
         epochs; by default on the training and the validation windows — the validation windows have chosen the \
         architecture by then, and a subject-wise model generalizes with every subject it sees — --retrain-on train \
         keeps them out; the retraining windows are rotated and scaled at random, as the same IMU worn by someone else — \
-        --no-augment leaves them as recorded), evaluate (int8 model over the test split on the emulated board; the delivered model's worst window \
+        --no-augment leaves them as recorded; --retrain-restarts seeds train the first --retrain-probe-epochs epochs and the \
+        one with the highest training accuracy continues, as a small network can settle early in a poor region), evaluate (int8 model over the test split on the emulated board; the delivered model's worst window \
         must be within the latency limit).
 
         The output folder holds run.json (the settings), table.json (the lookup-table entries used), search-log.jsonl \
@@ -50,6 +51,8 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Retraining epochs (QAT for the second half).") var retrainEpochs = 100
     @Option(help: "Batch size (search and retraining).") var batch = 32
     @Option(help: "What the delivered architecture is retrained on: train+val (the search's training and validation windows; the default) or train.") var retrainOn: RetrainData = .trainVal
+    @Option(help: "Retraining starts: this many seeds (--seed, +1, …) train the first --retrain-probe-epochs epochs; the one with the highest training accuracy continues (1: a single start).") var retrainRestarts = 3
+    @Option(help: "Epochs each retraining start trains before the best is chosen (default: a twentieth of --retrain-epochs, at least 1).") var retrainProbeEpochs: Int?
     @Flag(inversion: .prefixedNo, help: "Augment the retraining windows (default on): one random rotation (up to 15°) of every x/y/z triad and one gain in [0.9, 1.1] per window.") var augment = true
     @Option(help: "Threads: batches are split over this many (default: all cores). Results depend on the seed and this count.") var threads: Int?
     @Option(help: "Output folder (default: $MICRONAS_CACHE/runs/search-<board>-<dataset>-<latency>-<memory>-seed<S>).") var out: String?
@@ -64,6 +67,11 @@ struct SearchCommand: ParsableCommand {
         try require(epochs, in: 1 ... 100_000, "--epochs")
         guard (2...100_000).contains(retrainEpochs) else { throw ValidationError("--retrain-epochs must be between 2 and 100000 (QAT needs a float half and a quantized half)") }
         try require(batch, in: 1 ... 1 << 16, "--batch")
+        try require(retrainRestarts, in: 1 ... 16, "--retrain-restarts")
+        if let p = retrainProbeEpochs {
+            guard (1..<retrainEpochs).contains(p) else { throw ValidationError("--retrain-probe-epochs must be between 1 and \(retrainEpochs - 1) (below --retrain-epochs), got \(p)") }
+            if retrainRestarts == 1 { throw ValidationError("--retrain-probe-epochs needs --retrain-restarts above 1") }
+        }
         if let t = threads { try require(t, in: threadRange, "--threads") }
         if resume && force { throw ValidationError("--resume and --force exclude each other") }
     }
@@ -89,9 +97,11 @@ struct SearchCommand: ParsableCommand {
         /// Absent in runs of earlier versions (which retrained on the training windows only).
         var retrainOn: RetrainData?
         var augmentation: Augmentation?
+        /// Absent in runs of earlier versions (one start).
+        var retrainRestarts: Int?, retrainProbeEpochs: Int?
         enum CodingKeys: String, CodingKey {
             case board, dataset, split, seed, limits, epochs, batch, threads, space, augmentation
-            case retrainEpochs = "retrain_epochs", retrainOn = "retrain_on"
+            case retrainEpochs = "retrain_epochs", retrainOn = "retrain_on", retrainRestarts = "retrain_restarts", retrainProbeEpochs = "retrain_probe_epochs"
         }
     }
 
@@ -119,7 +129,8 @@ struct SearchCommand: ParsableCommand {
             }
             let settings = Settings(board: b.name, dataset: dataset, split: data.split.rawValue, seed: data.seed, limits: limits,
                                     epochs: epochs, retrainEpochs: retrainEpochs, batch: batch, threads: workers, space: space,
-                                    retrainOn: retrainOn, augmentation: augment ? Augmentation() : nil)
+                                    retrainOn: retrainOn, augmentation: augment ? Augmentation() : nil, retrainRestarts: retrainRestarts,
+                                    retrainProbeEpochs: retrainRestarts > 1 ? (retrainProbeEpochs ?? max(1, retrainEpochs / 20)) : nil)
             let retrainData = retrainOn == .trainVal ? d.mergingValidationIntoTraining() : d
             let dir = URL(fileURLWithPath: out ?? CacheDirectory.runs.appendingPathComponent(defaultName(b.name)).path)
             _ = try prepare(dir, settings, checkOnly: true)   // refuse a bad --out before characterizing
@@ -201,34 +212,49 @@ struct SearchCommand: ParsableCommand {
                                                shrunk: changes, figures: fit.figures, summary: architecture.summary),
                               to: dir.appendingPathComponent("architecture.json"))
 
-                // Retrain from scratch with QAT.
+                // Retrain from scratch with QAT: the best start of --retrain-restarts candidates.
                 let graph = try space.graph(for: architecture, dropout: true)
-                let network = try GraphNetwork(graph, seed: data.seed)
                 var tc = Trainer.Config()
                 (tc.epochs, tc.batch, tc.seed, tc.workers) = (retrainEpochs, batch, data.seed, workers)
                 tc.qat = Trainer.QAT.fineTuning(epochs: retrainEpochs)
                 tc.augmentation = settings.augmentation
-                let retrainURL = dir.appendingPathComponent(round == 1 ? "retrain-checkpoint.json" : "retrain-checkpoint-\(round).json")
-                var resumeTraining: Checkpoint? = nil
-                if FileManager.default.fileExists(atPath: retrainURL.path) {
-                    let c: Checkpoint
-                    do { c = try Checkpoint.read(from: retrainURL) } catch { throw SearchError("\(retrainURL.path): corrupt retraining checkpoint (\(error)); pass --force to start over") }
-                    if c.graph == graph, c.state != nil { resumeTraining = c }
+                let probeEpochs = settings.retrainProbeEpochs ?? 1
+                let roundTag = round == 1 ? "" : "-\(round)"
+                let restarts = RestartedTraining(graph: graph, config: tc, candidates: settings.retrainRestarts ?? 1, probeEpochs: probeEpochs) { k in
+                    dir.appendingPathComponent(k == 0 ? "retrain-checkpoint\(roundTag).json" : "retrain-checkpoint\(roundTag)-seed\(data.seed &+ UInt64(k)).json")
                 }
-                if let r = resumeTraining, r.epoch > 0 { printError("resuming retraining after epoch \(r.epoch) of \(retrainEpochs)") }
-                printError("retraining \(architecture.summary) from scratch on \(retrainData.summary(.train).windows) windows (\(retrainOn.rawValue)\(augment ? ", augmented" : "")): \(retrainEpochs) epochs, QAT from epoch \(tc.qat!.start)…")
-                let trainBar = ProgressLine(total: retrainEpochs - (resumeTraining?.epoch ?? 0), unit: "epochs")
-                var epochsDone = 0
-                let trained = try Trainer(network: network, config: tc, checkpoint: retrainURL).run(retrainData, resume: resumeTraining, progress: { r in
-                    epochsDone += 1
-                    if !trainBar.terminal {
-                        printError(String(format: "retrain epoch %3d%@  loss %.4f  val %@  test %.4f  %.1f s", r.epoch, r.quantized ? " qat" : "    ", r.loss,
-                                          r.val.map { String(format: "%.4f", $0.accuracy) } ?? "-", r.test.accuracy, r.seconds))
+                printError("retraining \(architecture.summary) from scratch on \(retrainData.summary(.train).windows) windows (\(retrainOn.rawValue)\(augment ? ", augmented" : "")): \(retrainEpochs) epochs, QAT from epoch \(tc.qat!.start)"
+                           + (restarts.candidates > 1 ? "; the best of \(restarts.candidates) starts after \(probeEpochs) epoch(s) continues…" : "…"))
+                var trainBar: ProgressLine? = nil
+                var epochsDone = 0, continuing = false
+                let retrained = try restarts.run(retrainData, event: { e in
+                    switch e {
+                    case let .candidate(k, seed, after, until):
+                        trainBar?.finish()
+                        let what = restarts.candidates == 1 ? "seed \(seed)" : continuing ? "seed \(seed), the chosen start" : "start \(k + 1) of \(restarts.candidates) (seed \(seed))"
+                        if after > 0 { printError("\(what): resuming after epoch \(after)") }
+                        if restarts.candidates > 1 { printError("\(what): epochs \(after + 1)–\(until)") }
+                        trainBar = ProgressLine(total: until - after, unit: "epochs")
+                        epochsDone = 0
+                    case let .epoch(_, r):
+                        epochsDone += 1
+                        if trainBar?.terminal == false {
+                            printError(String(format: "retrain epoch %3d%@  loss %.4f  train %.4f  val %@  test %.4f  %.1f s", r.epoch, r.quantized ? " qat" : "    ", r.loss,
+                                              r.train.accuracy, r.val.map { String(format: "%.4f", $0.accuracy) } ?? "-", r.test.accuracy, r.seconds))
+                        }
+                        trainBar?.update(epochsDone)
+                    case let .chosen(k, probes):
+                        continuing = true
+                        trainBar?.finish()
+                        trainBar = nil
+                        printError("after \(probeEpochs) epoch(s), training accuracy " + probes.map { String(format: "seed %llu %.4f", $0.seed, $0.trainAccuracy) }.joined(separator: ", ")
+                                   + "; seed \(probes[k].seed) continues")
                     }
-                    trainBar.update(epochsDone)
                 })
-                trainBar.finish()
-                wall["retrain", default: 0] += trained.reports.reduce(0) { $0 + $1.seconds }
+                trainBar?.finish()
+                let network = retrained.network, trained = retrained.training
+                tc = retrained.config
+                wall["retrain", default: 0] += retrained.seconds
                 guard let ranges = trained.ranges else { throw SearchError("retraining ended without activation ranges (QAT did not run)") }
 
                 // Float accuracy (the same weights, no fake quantization), then int8.
@@ -276,7 +302,7 @@ struct SearchCommand: ParsableCommand {
                     stackBytes: report.stackBytes, flashBytes: report.flashBytes, flashLimit: flashBytes, staticRAMBytes: report.staticRAMBytes,
                     shrunk: changes, repairs: outcome.extraction.repairs, searchEpochs: epochs, retrainEpochs: retrainEpochs,
                     testWindows: report.windows, retrainOn: retrainOn.rawValue, retrainWindows: retrainData.summary(.train).windows,
-                    augmentation: settings.augmentation, wallSeconds: wall.merging(["total_this_invocation": Date().timeIntervalSince(started)]) { a, _ in a },
+                    augmentation: settings.augmentation, retrainSeed: tc.seed, retrainStarts: retrained.probes, wallSeconds: wall.merging(["total_this_invocation": Date().timeIntervalSince(started)]) { a, _ in a },
                     out: dir.path)
                 try writeJSON(summary, to: dir.appendingPathComponent("summary.json"))
                 if json {
@@ -359,6 +385,8 @@ struct SearchCommand: ParsableCommand {
         var shrunk: [String], repairs: [String]
         var searchEpochs: Int, retrainEpochs: Int, testWindows: Int
         var retrainOn: String, retrainWindows: Int, augmentation: Augmentation?
+        /// The seed of the delivered retraining, and every start's figures after the probe epochs (empty: one start).
+        var retrainSeed: UInt64, retrainStarts: [RestartedTraining.Probe]
         var wallSeconds: [String: Double]
         var out: String
         enum CodingKeys: String, CodingKey {
@@ -367,6 +395,7 @@ struct SearchCommand: ParsableCommand {
             case latencyMs = "latency_ms", arenaBytes = "arena_bytes", stackBytes = "stack_bytes", flashBytes = "flash_bytes", flashLimit = "flash_limit_bytes"
             case staticRAMBytes = "static_ram_bytes", searchEpochs = "search_epochs", retrainEpochs = "retrain_epochs", testWindows = "test_windows"
             case wallSeconds = "wall_seconds", retrainOn = "retrain_on", retrainWindows = "retrain_windows", augmentation
+            case retrainSeed = "retrain_seed", retrainStarts = "retrain_starts"
         }
     }
 
@@ -382,7 +411,8 @@ struct SearchCommand: ParsableCommand {
         print(pad("flash (B)", 15) + right("", 12) + right(n(s.flashBytes), 12) + right(s.flashLimit.map(n) ?? "board", 12))
         print(pad("accuracy", 15) + String(format: "float %.4f  int8 %.4f on the board (macro-F1 %.4f / %.4f), %d test windows",
                                            s.accuracy.float, s.accuracy.int8, s.macroF1.float, s.macroF1.int8, s.testWindows))
-        print(pad("retrained on", 15) + "\(n(s.retrainWindows)) windows (\(s.retrainOn)\(s.augmentation == nil ? "" : ", augmented")), \(s.retrainEpochs) epochs")
+        print(pad("retrained on", 15) + "\(n(s.retrainWindows)) windows (\(s.retrainOn)\(s.augmentation == nil ? "" : ", augmented")), \(s.retrainEpochs) epochs, seed \(s.retrainSeed)"
+              + (s.retrainStarts.isEmpty ? "" : " (best of \(s.retrainStarts.count) starts by training accuracy: " + s.retrainStarts.map { String(format: "%.3f", $0.trainAccuracy) }.joined(separator: " / ") + ")"))
         print(pad("shrunk", 15) + (s.shrunk.isEmpty ? "nothing (fitted as searched)" : s.shrunk.joined(separator: "; ")))
         let order = ["characterize", "search", "guarantee", "retrain", "evaluate"]
         print(pad("wall", 15) + order.compactMap { k in s.wallSeconds[k].map { String(format: "%@ %.0f s", k, $0) } }.joined(separator: " · "))

@@ -59,8 +59,8 @@ struct TrainCommand: ParsableCommand {
         if !qat, qatStart != nil || freezeRanges != nil { throw ValidationError("--qat-start and --freeze-ranges need --qat") }
         if let s = qatStart, !(1...epochs).contains(s) { throw ValidationError("--qat-start must be an epoch from 1 to \(epochs)") }
         if let f = freezeRanges, f < (qatStart ?? 1) { throw ValidationError("--freeze-ranges must not come before --qat-start") }
-        guard augmentRotation.isFinite, (0...180).contains(augmentRotation) else { throw ValidationError("--augment-rotation must be between 0 and 180 degrees, got \(augmentRotation)") }
-        guard augmentGain.isFinite, (0..<1).contains(augmentGain) else { throw ValidationError("--augment-gain must be in [0, 1), got \(augmentGain)") }
+        if let p = Augmentation.rotationProblem(augmentRotation) { throw ValidationError("--augment-rotation \(p)") }
+        if let p = Augmentation.gainProblem(augmentGain) { throw ValidationError("--augment-gain \(p)") }
         if let m = modelOut, !m.lowercased().hasSuffix(".tflite") { throw ValidationError("--model-out must name a .tflite file (its quantized JSON goes beside it)") }
     }
 
