@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 
 /// MATLAB level-5 MAT-files (the format SkodaR is published in): a 128-byte header, then data
@@ -31,7 +30,7 @@ public enum MATFile {
         while offset + 8 <= bytes.count {
             let (type, size, dataStart, next) = try tag(bytes, offset, file)
             if type == 15 {
-                let inflated = try inflate(Array(bytes[dataStart..<(dataStart + size)]), file: file)
+                let inflated = try Zlib.inflate(Array(bytes[dataStart..<(dataStart + size)]), file: file, what: "element")
                 if inflated.count >= 8 {
                     let (t, s, d, _) = try tag(inflated, 0, file)
                     if t == 14, let m = try matrix(inflated, d, s, file) { matrices.append(m) }
@@ -107,35 +106,6 @@ public enum MATFile {
         case 13: return each(UInt64.self) { Double($0) }
         default: throw DatasetError(file: file, "matrix data of MAT type \(type) is not numeric")
         }
-    }
-
-    static func inflate(_ input: [UInt8], file: String) throws -> [UInt8] {
-        var stream = z_stream()
-        guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw DatasetError(file: file, "zlib cannot start")
-        }
-        defer { inflateEnd(&stream) }
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        var input = input
-        let status: Int32 = input.withUnsafeMutableBufferPointer { inBuf in
-            stream.next_in = inBuf.baseAddress
-            stream.avail_in = uInt(inBuf.count)
-            var s: Int32 = Z_OK
-            while s == Z_OK {
-                s = chunk.withUnsafeMutableBufferPointer { out -> Int32 in
-                    stream.next_out = out.baseAddress
-                    stream.avail_out = uInt(out.count)
-                    let r = CZlib.inflate(&stream, Z_NO_FLUSH)
-                    output.append(contentsOf: out[0..<(out.count - Int(stream.avail_out))])
-                    return r
-                }
-                if s == Z_OK && stream.avail_in == 0 && stream.avail_out != 0 { break }
-            }
-            return s
-        }
-        guard status == Z_STREAM_END else { throw DatasetError(file: file, "corrupt compressed element (zlib status \(status))") }
-        return output
     }
 }
 
