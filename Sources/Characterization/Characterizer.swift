@@ -117,7 +117,7 @@ public struct Characterizer: Sendable {
         }
         let graph = Graph(name: "characterization", inputs: inputs, nodes: nodes, outputs: nodes.map(\.name))
         let deployment = try Deployment(model: try RandomQuantization.model(for: graph, seed: seed), name: "characterization firmware \(seed)",
-                                        board: board, toolchain: toolchain, multipleIO: true)
+                                        board: board, toolchain: toolchain, timingOnly: true)
         let sample = [UInt8]((0..<deployment.runner.generator.inputBytes).map { UInt8(truncatingIfNeeded: $0 &* 37) })
         let r = try deployment.run([sample], warmup: .everySample, recordEvents: true)
         var entries: [String: LookupTable.Entry] = [:]

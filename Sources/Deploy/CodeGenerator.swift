@@ -49,6 +49,9 @@ public struct CodeGenerator {
 
     public var inputBytes: Int { lowered.byteSize(lowered.inputs[0]) }
     public var outputBytes: Int { lowered.byteSize(lowered.outputs[0]) }
+    /// Every input's and output's bytes, in the model's order.
+    public var inputSizes: [Int] { lowered.inputs.map(lowered.byteSize) }
+    public var outputSizes: [Int] { lowered.outputs.map(lowered.byteSize) }
 
     /// Writes the folder: micronas_model.{h,c}, kernels/, Makefile, README.md. `kernelsDirectory`
     /// is the repository's kernels/src; `boards` gives the Makefile's per-board flags.
@@ -91,6 +94,15 @@ public struct CodeGenerator {
         #define MICRONAS_OUTPUT_BYTES \(outputBytes)
         typedef \(type(input)) micronas_input_t;
         typedef \(type(output)) micronas_output_t;
+        /* Every input and output (the ones above are number 0): \(lowered.inputs.map { "'\($0)' \(type($0)) \(lowered.shapes[$0]!)" }.joined(separator: ", ")) in; \(lowered.outputs.map { "'\($0)' \(type($0)) \(lowered.shapes[$0]!)" }.joined(separator: ", ")) out. */
+        #define MICRONAS_INPUTS \(lowered.inputs.count)
+        #define MICRONAS_OUTPUTS \(lowered.outputs.count)
+        #define MICRONAS_INPUTS_TOTAL_BYTES \(inputSizes.reduce(0, +))
+        #define MICRONAS_OUTPUTS_TOTAL_BYTES \(outputSizes.reduce(0, +))
+        extern const uint32_t micronas_input_bytes[MICRONAS_INPUTS];
+        extern const uint32_t micronas_output_bytes[MICRONAS_OUTPUTS];
+        void *micronas_input_at(int i);
+        const void *micronas_output_at(int i);
 
         int micronas_init(void);
         micronas_input_t *micronas_input(void);
@@ -237,6 +249,12 @@ public struct CodeGenerator {
         uint8_t *micronas_arena(void) { return arena; }
         micronas_input_t *micronas_input(void) { return (micronas_input_t *)(arena + \(plan.offset(of: lowered.inputs[0])!)); }
         const micronas_output_t *micronas_output(void) { return (const micronas_output_t *)(arena + \(plan.offset(of: lowered.outputs[0])!)); }
+        const uint32_t micronas_input_bytes[MICRONAS_INPUTS] = { \(inputSizes.map(String.init).joined(separator: ", ")) };
+        const uint32_t micronas_output_bytes[MICRONAS_OUTPUTS] = { \(outputSizes.map(String.init).joined(separator: ", ")) };
+        static const uint32_t input_offsets[MICRONAS_INPUTS] = { \(lowered.inputs.map { String(plan.offset(of: $0)!) }.joined(separator: ", ")) };
+        static const uint32_t output_offsets[MICRONAS_OUTPUTS] = { \(lowered.outputs.map { String(plan.offset(of: $0)!) }.joined(separator: ", ")) };
+        void *micronas_input_at(int i) { return (i >= 0 && i < MICRONAS_INPUTS) ? arena + input_offsets[i] : 0; }
+        const void *micronas_output_at(int i) { return (i >= 0 && i < MICRONAS_OUTPUTS) ? arena + output_offsets[i] : 0; }
 
         int micronas_init(void) {
         \(checks)    return 0;
@@ -293,7 +311,7 @@ public struct CodeGenerator {
         - Arena (SRAM, `static` in micronas_model.c): \(plan.arenaBytes) bytes, planned as TFLM plans it
           (activations alone: \(plan.activationBytes) bytes).
         - Weights: `const` arrays (flash).
-        - Input: \(inputBytes) bytes; output: \(outputBytes) bytes.
+        - Input: \(inputBytes) bytes; output: \(outputBytes) bytes.\(lowered.inputs.count + lowered.outputs.count > 2 ? " \(lowered.inputs.count) inputs (\(inputSizes.map(String.init).joined(separator: ", ")) bytes) and \(lowered.outputs.count) outputs (\(outputSizes.map(String.init).joined(separator: ", ")) bytes): `micronas_input_at(i)` / `micronas_output_at(i)` point at each, `micronas_input()` / `micronas_output()` at number 0." : "")
 
         ```c
         #include "micronas_model.h"

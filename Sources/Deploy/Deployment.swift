@@ -46,17 +46,17 @@ public struct Deployment {
         try Deployment(lowered: try ModelFile.lowered(path), name: path, board: board, toolchain: toolchain, convScratch: convScratch)
     }
 
-    /// `multipleIO`: accept several inputs and outputs (characterization timing only; see `ModelRunner`).
-    public init(model: QuantizedModel, name: String, board: Board, toolchain: KernelToolchain, multipleIO: Bool = false) throws {
-        try self.init(lowered: try ModelFile.lower(model, name: name), name: name, board: board, toolchain: toolchain, multipleIO: multipleIO)
+    /// `timingOnly`: lookup-table characterization's runner (input 0 and output 0 only; see `ModelRunner`).
+    public init(model: QuantizedModel, name: String, board: Board, toolchain: KernelToolchain, timingOnly: Bool = false) throws {
+        try self.init(lowered: try ModelFile.lower(model, name: name), name: name, board: board, toolchain: toolchain, timingOnly: timingOnly)
     }
 
-    public init(lowered: LoweredModel, name: String, board: Board, toolchain: KernelToolchain, multipleIO: Bool = false,
+    public init(lowered: LoweredModel, name: String, board: Board, toolchain: KernelToolchain, timingOnly: Bool = false,
                 convScratch: MemoryPlanner.ConvScratch = .always) throws {
         self.board = board
         self.name = name
         self.lowered = lowered
-        runner = try ModelRunner(lowered, toolchain: toolchain, multipleIO: multipleIO, convScratch: convScratch)
+        runner = try ModelRunner(lowered, toolchain: toolchain, timingOnly: timingOnly, convScratch: convScratch)
         let ram = board.firmwareRAM, flash = board.firmwareFlash
         let reserve = Int(board.runtimeReserve.value)
         let ramBytes = Int(ram.size), flashBytes = Int(board.firmwareFlashBytes)

@@ -13,17 +13,22 @@ public struct ModelRunner {
     public let toolchain: KernelToolchain
     /// The generated deployment folder the firmware is built from (content-addressed cache).
     public let directory: URL
+    public let timingOnly: Bool
+    /// A sample's bytes and a result's output bytes (see `init`).
+    public var sampleBytes: Int { timingOnly ? generator.inputBytes : generator.inputSizes.reduce(0, +) }
+    public var resultOutputBytes: Int { timingOnly ? generator.outputBytes : generator.outputSizes.reduce(0, +) }
+    private var defines: [String] { ["MICRONAS_PROFILE"] + (timingOnly ? ["MICRONAS_RUNNER_TIMING_ONLY"] : []) }
 
-    /// `multipleIO`: accept several inputs and outputs (characterization timing only: input 0 gets the
-    /// sample, the others keep the arena paint; output 0 is returned). The generated sources go to a
+    /// Every input and output of the model goes through the runner: a sample is the bytes of all
+    /// inputs one after another, a result's output the bytes of all outputs. `timingOnly` (lookup-table
+    /// characterization): a sample is input 0's bytes, the other inputs keep the arena paint, and only
+    /// output 0 comes back — the firmware needs no buffer for the rest. The generated sources go to a
     /// content-addressed folder under the toolchain's cache (`models/<hash>`, the hash covering the
     /// generated code and the kernel sources copied beside it), written atomically.
     /// `convScratch`: which convs get im2col scratch (`MemoryPlanner.ConvScratch`).
-    public init(_ lowered: LoweredModel, toolchain: KernelToolchain, multipleIO: Bool = false,
+    public init(_ lowered: LoweredModel, toolchain: KernelToolchain, timingOnly: Bool = false,
                 convScratch: MemoryPlanner.ConvScratch = .always) throws {
-        guard multipleIO || (lowered.inputs.count == 1 && lowered.outputs.count == 1) else {
-            throw DeployError("micronas runs models with one input and one output; this one has \(lowered.inputs.count) and \(lowered.outputs.count)")
-        }
+        self.timingOnly = timingOnly
         generator = CodeGenerator(lowered, convScratch: convScratch)
         self.toolchain = toolchain
         let source = generator.source(), header = generator.header()
@@ -49,16 +54,16 @@ public struct ModelRunner {
     /// The runner firmware for `board` (`sizing`: with enlarged regions, see `KernelToolchain.firmware`).
     public func firmware(board: Board, sizing: Bool = false) throws -> URL {
         try toolchain.firmware(name: "model", sources: sources, includes: [directory, directory.appendingPathComponent("kernels")],
-                               headers: headers, board: board, defines: ["MICRONAS_PROFILE"], sizing: sizing)
+                               headers: headers, board: board, defines: defines, sizing: sizing)
     }
 
     public func hostProgram() throws -> URL {
         try toolchain.hostProgram(name: "model", sources: sources, includes: [directory, directory.appendingPathComponent("kernels")],
-                                  headers: headers, defines: ["MICRONAS_PROFILE"])
+                                  headers: headers, defines: defines)
     }
 
     public struct Result: Sendable {
-        /// Per sample: the output bytes, cycles per op, cycles of the whole invoke.
+        /// Per sample: the output bytes (every output's, one after another), cycles per op, cycles of the whole invoke.
         public var outputs: [[UInt8]]
         public var opCycles: [[UInt32]]
         public var invokeCycles: [UInt32]
@@ -91,8 +96,8 @@ public struct ModelRunner {
         u32(warmup.flags)
         u32(UInt32(samples.count))
         for (i, s) in samples.enumerated() {
-            guard s.count == generator.inputBytes else {
-                throw DeployError("sample \(i) has \(s.count) bytes; the model's input needs \(generator.inputBytes)")
+            guard s.count == sampleBytes else {
+                throw DeployError("sample \(i) has \(s.count) bytes; the model's input\(timingOnly || generator.inputSizes.count == 1 ? "" : "s") need\(timingOnly || generator.inputSizes.count == 1 ? "s" : "") \(sampleBytes)")
             }
             bytes += s
         }
@@ -110,10 +115,10 @@ public struct ModelRunner {
         i = 4
         let ops = Int(try u32())
         var result = Result(outputs: [], opCycles: [], invokeCycles: [], arenaHighWater: 0, stackBytes: 0, run: nil)
-        let padded = (generator.outputBytes + 3) / 4 * 4
+        let bytes = resultOutputBytes, padded = (bytes + 3) / 4 * 4
         for _ in 0..<samples {
             guard i + padded <= out.count else { throw DeployError("model runner output is truncated at byte \(i) of \(out.count)") }
-            result.outputs.append(Array(out[i..<(i + generator.outputBytes)]))
+            result.outputs.append(Array(out[i..<(i + bytes)]))
             i += padded
             result.opCycles.append(try (0..<ops).map { _ in try u32() })
             result.invokeCycles.append(try u32())

@@ -21,15 +21,17 @@ public struct Profile: Sendable {
 }
 
 extension Deployment {
-    /// `count` seeded random inputs: uniform int8 bytes, or floats in [−2, 2] for a float input.
+    /// `count` seeded random samples (every input's bytes, one after another): uniform int8 bytes, or
+    /// floats in [−2, 2] for a float input.
     public func randomInputs(count: Int, seed: UInt64) -> [[UInt8]] {
         var g = SplitMix64(seed: seed)
-        let input = lowered.inputs[0]
-        let elements = lowered.shapes[input]!.reduce(1, *)
-        let isFloat = lowered.model.values[input]!.type.isFloat
         return (0..<count).map { _ in
-            isFloat ? (0..<elements).flatMap { _ in withUnsafeBytes(of: Float.random(in: -2...2, using: &g).bitPattern.littleEndian) { Array($0) } }
+            lowered.inputs.flatMap { input -> [UInt8] in
+                let elements = lowered.shapes[input]!.reduce(1, *)
+                return lowered.model.values[input]!.type.isFloat
+                    ? (0..<elements).flatMap { _ in withUnsafeBytes(of: Float.random(in: -2...2, using: &g).bitPattern.littleEndian) { Array($0) } }
                     : (0..<elements).map { _ in UInt8.random(in: 0...255, using: &g) }
+            }
         }
     }
 

@@ -134,7 +134,7 @@ final class DeployCommandTests: XCTestCase {
         let wrongShape = dir.appendingPathComponent("s.npy")
         try NPYArray(dtype: .int8, shape: [2, 64, 9, 1], data: [UInt8](repeating: 0, count: 2 * 64 * 9)).write(to: wrongShape)
         XCTAssertEqual(try failure(["run", "--target", "cortex-m4", "--model", model, "--input", wrongShape.path, "--output", dir.appendingPathComponent("o.npy").path]),
-                       "error: \(wrongShape.path): shape [2, 64, 9, 1] does not match the model input [128, 9, 1] (or [N] + [128, 9, 1] for a batch)")
+                       "error: \(wrongShape.path): shape [2, 64, 9, 1] does not match the model input 'serving_default_keras_tensor:0' [128, 9, 1] (or [N] + [128, 9, 1] for a batch)")
         let garbage = dir.appendingPathComponent("g.npy")
         try Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, 200, 0]).write(to: garbage)
         XCTAssertEqual(try failure(["run", "--target", "cortex-m4", "--model", model, "--input", garbage.path, "--output", dir.appendingPathComponent("o.npy").path]),
@@ -153,7 +153,7 @@ final class DeployCommandTests: XCTestCase {
             let nan = dir.appendingPathComponent("bad-\(text).npy")
             try NPYArray(float32: values, shape: [2] + lowered.shapes[lowered.inputs[0]]!).write(to: nan)
             XCTAssertEqual(try failure(["run", "--target", "cortex-m4", "--model", floatPath, "--input", nan.path, "--output", dir.appendingPathComponent("o.npy").path]),
-                           "error: \(nan.path): sample 1 holds \(text) at element 3; the model's input must be finite")
+                           "error: \(nan.path): sample 1 holds \(text) at element 3; the model's input '\(lowered.inputs[0])' must be finite")
         }
     }
 

@@ -4,12 +4,15 @@
  * emulator, a pipe on the host). Written by the Swift `Deploy` module (ModelRunner.swift).
  *   in:  "MNM1", uint32 flags (bit 0: run each sample once untimed first, warm caches; bit 1: run only
  *        the first sample once untimed first, so every later invoke follows the previous one),
- *        uint32 samples, then samples x MICRONAS_INPUT_BYTES.
- *   out: "MNR1", uint32 ops, then per sample: the output bytes (MICRONAS_OUTPUT_BYTES, padded to 4),
+ *        uint32 samples, then per sample the bytes of the first RUNNER_INPUTS inputs, one after another.
+ *   out: "MNR1", uint32 ops, then per sample: the bytes of the first RUNNER_OUTPUTS outputs, one after
+ *        another, padded to 4 as a whole,
  *        uint32 cycles per op (DWT->CYCCNT minus the cost of reading it; 0 on the host), uint32
  *        cycles of the whole micronas_invoke(); then uint32 arena high-water mark (bytes from the
  *        arena start to the last byte any invoke wrote), uint32 stack bytes used by the invokes
  *        (painted-stack measurement; 0 on the host).
+ * RUNNER_INPUTS / RUNNER_OUTPUTS: every input and output unless -DMICRONAS_RUNNER_TIMING_ONLY (lookup-table
+ * characterization: only input 0 comes from the stream, the others keep the arena paint, output 0 goes back).
  * Exit status 3: micronas_init() found a kernel scratch need above the plan.
  */
 #include <stdint.h>
@@ -23,6 +26,28 @@ static uint32_t now(void) { return micronas_cycles(); }
 #else
 static uint32_t now(void) { return 0; }
 #endif
+
+#if defined(MICRONAS_RUNNER_TIMING_ONLY)
+#define RUNNER_INPUTS 1
+#define RUNNER_OUTPUTS 1
+#else
+#define RUNNER_INPUTS MICRONAS_INPUTS
+#define RUNNER_OUTPUTS MICRONAS_OUTPUTS
+#endif
+
+static uint32_t input_bytes(void) {
+    uint32_t n = 0;
+    for (int i = 0; i < RUNNER_INPUTS; i++) n += micronas_input_bytes[i];
+    return n;
+}
+
+/* The sample's inputs into the arena. */
+static void load_inputs(const uint8_t *sample) {
+    for (int i = 0; i < RUNNER_INPUTS; i++) {
+        memcpy(micronas_input_at(i), sample, micronas_input_bytes[i]);
+        sample += micronas_input_bytes[i];
+    }
+}
 
 static uint32_t overhead, op_start, op_cycles[MICRONAS_OPS];
 
@@ -80,17 +105,22 @@ int main(void) {
     write_u32(MICRONAS_OPS);
     uint8_t *arena = micronas_arena();
     uint32_t high_water = 0, stack_bytes = 0;
+#if RUNNER_INPUTS == 1
     static uint8_t input[MICRONAS_INPUT_BYTES];
+#else
+    static uint8_t input[MICRONAS_INPUTS_TOTAL_BYTES];
+#endif
+    const uint32_t sample_bytes = input_bytes();
     static const char pad[4];
     for (uint32_t s = 0; s < samples; s++) {
-        read_exact(input, sizeof input);
+        read_exact(input, sample_bytes);
         if ((flags & 1u) || ((flags & 2u) && s == 0)) {
-            memcpy(micronas_input(), input, sizeof input);
+            load_inputs(input);
             micronas_invoke();
         }
         /* Paint the arena, then find the last byte this invoke wrote. */
         memset(arena, ARENA_PATTERN, MICRONAS_ARENA_BYTES);
-        memcpy(micronas_input(), input, sizeof input);
+        load_inputs(input);
 #if defined(__arm__)
         uint32_t *bottom = paint_stack();
 #endif
@@ -110,8 +140,12 @@ int main(void) {
         for (uint32_t i = MICRONAS_ARENA_BYTES; i > high_water; i--) {
             if (arena[i - 1] != ARENA_PATTERN) { high_water = i; break; }
         }
-        fwrite(micronas_output(), 1, MICRONAS_OUTPUT_BYTES, stdout);
-        fwrite(pad, 1, (4 - MICRONAS_OUTPUT_BYTES % 4) % 4, stdout);
+        uint32_t written = 0;
+        for (int i = 0; i < RUNNER_OUTPUTS; i++) {
+            fwrite(micronas_output_at(i), 1, micronas_output_bytes[i], stdout);
+            written += micronas_output_bytes[i];
+        }
+        fwrite(pad, 1, (4 - written % 4) % 4, stdout);
         fwrite(op_cycles, 4, MICRONAS_OPS, stdout);
         write_u32(total);
     }
