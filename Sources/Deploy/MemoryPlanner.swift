@@ -67,8 +67,15 @@ public enum MemoryPlanner {
         }
     }
 
-    /// micronas' conv kernel scratch: two int16 im2col columns of kh·kw·c_in (mn_conv2d_s8_scratch_bytes).
-    public static func convScratchBytes(kernelH: Int, kernelW: Int, inputChannels: Int) -> Int { 2 * 2 * kernelH * kernelW * inputChannels }
+    /// micronas' conv kernel scratch (mn_conv2d_s8_scratch_bytes): two int16 im2col columns of
+    /// kh·kw·c_in, except for one input channel and at most `oneChannelTaps` taps (a network's
+    /// first layer), whose path keeps its taps on the stack and needs none.
+    public static func convScratchBytes(kernelH: Int, kernelW: Int, inputChannels: Int) -> Int {
+        inputChannels == 1 && kernelH * kernelW <= oneChannelTaps ? 0 : 2 * 2 * kernelH * kernelW * inputChannels
+    }
+
+    /// MN_TAPS of kernels/src/conv.c.
+    public static let oneChannelTaps = 16
 
     /// The largest sum of 16-byte-rounded buffers alive at one op: a lower bound of any placement's
     /// arena, which the greedy placement reaches when fragmentation costs nothing.

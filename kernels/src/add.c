@@ -22,23 +22,28 @@ void mn_add_s8(const mn_add_params *p, int32_t count, const int8_t *a, const int
         return;
     }
     /* In blocks of MN_ADD_BLOCK elements, one pass per input and one for the output, so each pass's
-     * constants fit in registers (one loop spills them all). */
+     * constants fit in registers (one loop spills them all). A shift right by at least 1 takes
+     * mn_srdhm_rdbpot, by 0 the multiply alone. */
     const int32_t ls = p->left_shift;
     const int32_t e1 = -p->input1_shift, e2 = -p->input2_shift;
-    const int32_t k1 = (int32_t)((1u << e1) - 1u), k2 = (int32_t)((1u << e2) - 1u);
     const int32_t left = p->output_shift > 0 ? p->output_shift : 0, eo = p->output_shift > 0 ? 0 : -p->output_shift;
-    const int32_t ko = (int32_t)((1u << eo) - 1u);
     int32_t t[MN_ADD_BLOCK];
     for (int32_t i0 = 0; i0 < count; i0 += MN_ADD_BLOCK) {
         const int32_t n = count - i0 < MN_ADD_BLOCK ? count - i0 : MN_ADD_BLOCK;
         const int32_t o1 = p->input1_offset, m1 = p->input1_multiplier;
-        for (int32_t i = 0; i < n; i++)
-            t[i] = mn_rdbpot_masked(mn_srdhm_plain((int32_t)((uint32_t)((int32_t)a[i0 + i] + o1) << ls), m1), e1, k1);
+        if (e1 > 0)
+            for (int32_t i = 0; i < n; i++) t[i] = mn_srdhm_rdbpot((int32_t)((uint32_t)((int32_t)a[i0 + i] + o1) << ls), m1, e1 - 1);
+        else
+            for (int32_t i = 0; i < n; i++) t[i] = mn_srdhm_plain((int32_t)((uint32_t)((int32_t)a[i0 + i] + o1) << ls), m1);
         const int32_t o2 = p->input2_offset, m2 = p->input2_multiplier;
-        for (int32_t i = 0; i < n; i++)
-            t[i] += mn_rdbpot_masked(mn_srdhm_plain((int32_t)((uint32_t)((int32_t)b[i0 + i] + o2) << ls), m2), e2, k2);
+        if (e2 > 0)
+            for (int32_t i = 0; i < n; i++) t[i] += mn_srdhm_rdbpot((int32_t)((uint32_t)((int32_t)b[i0 + i] + o2) << ls), m2, e2 - 1);
+        else
+            for (int32_t i = 0; i < n; i++) t[i] += mn_srdhm_plain((int32_t)((uint32_t)((int32_t)b[i0 + i] + o2) << ls), m2);
         const int32_t mo = p->output_multiplier, oo = p->output_offset, lo = p->act_min, hi = p->act_max;
-        for (int32_t i = 0; i < n; i++)
-            out[i0 + i] = mn_rq_out(mn_rdbpot_masked(mn_srdhm_plain((int32_t)((uint32_t)t[i] << left), mo), eo, ko), oo, lo, hi);
+        if (eo > 0)
+            for (int32_t i = 0; i < n; i++) out[i0 + i] = mn_rq_out(mn_srdhm_rdbpot((int32_t)((uint32_t)t[i] << left), mo, eo - 1), oo, lo, hi);
+        else
+            for (int32_t i = 0; i < n; i++) out[i0 + i] = mn_rq_out(mn_srdhm_plain((int32_t)((uint32_t)t[i] << left), mo), oo, lo, hi);
     }
 }

@@ -6,10 +6,14 @@
 #include "mn_window.h"
 #include "mn_gemm.h"
 
-/* A pair of int16 columns of kernel_h * kernel_w * input_channels values (mn_gemm.h). The
- * one-channel path needs none of it (its taps live on the stack, at most MN_TAPS of them). */
+/* One input channel: at most MN_TAPS taps per window (kernel_h * kernel_w); wider kernels take the
+ * im2col path. MemoryPlanner.oneChannelTaps mirrors it. */
+#define MN_TAPS 16
+
+/* A pair of int16 columns of kernel_h * kernel_w * input_channels values (mn_gemm.h); none for the
+ * one-channel path (its taps live on the stack). MemoryPlanner.convScratchBytes mirrors it. */
 int32_t mn_conv2d_s8_scratch_bytes(mn_shape input, mn_shape filter) {
-    return 2 * 2 * filter.h * filter.w * input.c;
+    return input.c == 1 && filter.h * filter.w <= MN_TAPS ? 0 : 2 * 2 * filter.h * filter.w * input.c;
 }
 
 /* Column j for output position (b, y, x): the filter window over the input, offset added, zero padded. */
@@ -62,10 +66,6 @@ static inline void mn_pos_next(mn_pos *s, mn_shape out) {
         if (++s->y == out.h) { s->y = 0; s->b++; }
     }
 }
-
-/* One input channel: at most MN_TAPS taps per window (kernel_h * kernel_w); wider kernels take the
- * im2col path. */
-#define MN_TAPS 16
 
 /* acc[r] = bias + filter row r (K int8) · taps t, for r < n, with K a compile-time constant so the
  * taps stay in registers. */

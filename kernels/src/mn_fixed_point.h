@@ -45,21 +45,30 @@ static inline int32_t mn_srdhm_plain(int32_t a, int32_t multiplier) {
     return (int32_t)(((int64_t)a * multiplier + (1ll << 30)) >> 31);
 }
 
-/* mn_rdbpot with the exponent's mask (2^exponent - 1) given, so a loop can compute it once. */
-static inline int32_t mn_rdbpot_masked(int32_t x, int32_t exponent, int32_t mask) {
-    return (x >> exponent) + ((x & mask) > (mask >> 1) + (int32_t)((uint32_t)x >> 31) ? 1 : 0);
+/* mn_rdbpot(mn_srdhm_plain(a, multiplier), e1 + 1) for 0 <= e1 <= 30, from the one 64-bit product
+ * p = a * multiplier + 2^30 (hi:lo its words). mn_srdhm_plain is x = floor(p / 2^31) = 2 hi + r with r
+ * bit 31 of lo; rounding half away from zero by 2^e (e = e1 + 1) is floor((x + 2^(e-1) - [x < 0]) / 2^e),
+ * and x < 0 exactly when hi < 0; halving numerator and divisor (floor of a floor by an integer is one
+ * floor) gives (hi + ((r + 2^e1 - [hi < 0]) >> 1)) >> e1. Nothing overflows: |hi| <= 2^30 since the
+ * multiplier is not INT32_MIN, and the added term is at most 2^29. About half the instructions of
+ * the two steps apart (no mask, no compare). */
+static inline int32_t mn_srdhm_rdbpot(int32_t a, int32_t multiplier, int32_t e1) {
+    const int64_t p = (int64_t)a * multiplier + (1ll << 30);
+    const int32_t hi = (int32_t)(p >> 32);
+    const int32_t t = (int32_t)((uint32_t)p >> 31) + (int32_t)(1u << e1) - (int32_t)((uint32_t)hi >> 31);
+    return (hi + (t >> 1)) >> e1;
 }
 
 /* Requantization of a run of accumulators, one output channel each, with what decides the code
  * path found once per operator call (mn_rq_kind) instead of per value. */
 #define MN_BLOCK 16
 #define MN_RQ_SATURABLE 1   /* a multiplier is INT32_MIN: mn_srdhm can saturate, take mn_requantize's exact path */
-#define MN_RQ_LEFT 2        /* a shift is positive: shift left before the multiply */
+#define MN_RQ_LEFT 2        /* a shift is not negative: shift left (or not at all) before the multiply */
 
 static inline int32_t mn_rq_kind(const int32_t *multiplier, const int32_t *shift, int32_t channels) {
     int32_t kind = 0;
     for (int32_t i = 0; i < channels; i++)
-        kind |= (multiplier[i] == INT32_MIN ? MN_RQ_SATURABLE : 0) | (shift[i] > 0 ? MN_RQ_LEFT : 0);
+        kind |= (multiplier[i] == INT32_MIN ? MN_RQ_SATURABLE : 0) | (shift[i] >= 0 ? MN_RQ_LEFT : 0);
     return kind;
 }
 
@@ -72,11 +81,9 @@ static inline void mn_rq_block(const int32_t *acc, int32_t n, const int32_t *mul
             out[i] = mn_requantize(acc[i], *multiplier, *shift, output_offset, act_min, act_max);
         return;
     }
-    /* every shift right and no multiplier INT32_MIN (the usual case): mn_requantize without its tests */
-    for (int32_t i = 0; i < n; i++, multiplier += step, shift += step) {
-        const int32_t right = -*shift;
-        const int32_t v = mn_rdbpot_masked(mn_srdhm_plain(acc[i], *multiplier), right, (int32_t)((1u << right) - 1u));
-        out[i] = mn_rq_out(v, output_offset, act_min, act_max);
-    }
+    /* every shift right by 1..31 and no multiplier INT32_MIN (the usual case): mn_requantize without
+     * its tests (~shift = -shift - 1) */
+    for (int32_t i = 0; i < n; i++, multiplier += step, shift += step)
+        out[i] = mn_rq_out(mn_srdhm_rdbpot(acc[i], *multiplier, ~*shift), output_offset, act_min, act_max);
 }
 #endif
