@@ -189,10 +189,11 @@ public struct CodeGenerator {
                 """
                 checks += "    if (mn_fully_connected_s8_scratch_bytes(\(depth)) > \(plan.scratch(op: op.index)?.reserved ?? 0)) return -\(op.index + 1);\n"
             case let .add(count, p):
+                data += Self.array("int32_t", "\(s)_rescaled", p.rescaleTable)
                 call = """
                         static const mn_add_params p = { \(-p.input1ZeroPoint), \(-p.input2ZeroPoint), \(p.outputZeroPoint),
                             \(p.input1Multiplier), \(p.input2Multiplier), \(p.outputMultiplier), \(p.input1Shift), \(p.input2Shift), \(p.outputShift),
-                            \(ReferenceOps.AddParams.leftShift), \(p.activationMin), \(p.activationMax) };
+                            \(ReferenceOps.AddParams.leftShift), \(p.activationMin), \(p.activationMax), \(s)_rescaled };
                         mn_add_s8(&p, \(count), \(input), \(at(op.inputs[1], "const int8_t")), \(output));
                 """
             case let .averagePool(inShape, win, lo, hi), let .maxPool(inShape, win, lo, hi):

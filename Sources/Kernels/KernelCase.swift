@@ -42,7 +42,13 @@ public enum KernelCase: Sendable, CustomStringConvertible {
 
     public struct AddCase: Sendable {
         public var a: [Int8], b: [Int8], params: ReferenceOps.AddParams
-        public init(a: [Int8], b: [Int8], params: ReferenceOps.AddParams) { (self.a, self.b, self.params) = (a, b, params) }
+        /// The kernel given the table of rescaled terms (`mn_add_params.rescaled`, as `micronas export`
+        /// writes it), built by `mn_add_s8_rescale_table` outside the timed call; otherwise computed
+        /// per element.
+        public var byTable: Bool
+        public init(a: [Int8], b: [Int8], params: ReferenceOps.AddParams, byTable: Bool = true) {
+            (self.a, self.b, self.params, self.byTable) = (a, b, params, byTable)
+        }
     }
 
     public struct PoolCase: Sendable {
@@ -226,11 +232,16 @@ struct CaseWriter {
         i32(-inputZeroPoint); i32(outputZeroPoint); i32(min); i32(max)
     }
 
-    /// Op-code bit of a CONV_2D called without scratch (`WindowCase.scratchFree`).
-    static let scratchFreeFlag: Int32 = 0x100
+    /// Op-code bit of an op's second kernel variant: a CONV_2D called without scratch
+    /// (`WindowCase.scratchFree`), an ADD given its table (`AddCase.byTable`).
+    static let variantFlag: Int32 = 0x100
 
     mutating func append(_ c: KernelCase) {
-        if case .conv(let k) = c, k.scratchFree { i32(c.op.code | Self.scratchFreeFlag) } else { i32(c.op.code) }
+        switch c {
+        case .conv(let k) where k.scratchFree: i32(c.op.code | Self.variantFlag)
+        case .add(let k) where k.byTable: i32(c.op.code | Self.variantFlag)
+        default: i32(c.op.code)
+        }
         switch c {
         case .conv(let k), .depthwise(let k):
             let (oh, ow) = k.window.outputHW(k.inputShape)

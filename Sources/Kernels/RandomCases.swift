@@ -64,7 +64,8 @@ extension KernelCase {
             let n = Int.random(in: 1...600, using: &g)
             return .add(AddCase(a: int8s(n), b: int8s(n), params: try ReferenceOps.AddParams(
                 scale1: scale(0.002, 0.2), zeroPoint1: zeroPoint(), scale2: scale(0.002, 0.2), zeroPoint2: zeroPoint(),
-                outputScale: scale(0.004, 0.4), outputZeroPoint: zeroPoint(), activation: activation)))
+                outputScale: scale(0.004, 0.4), outputZeroPoint: zeroPoint(), activation: activation),
+                byTable: Bool.random(using: &g)))  // both ADD paths, half the cases each
         case .averagePool, .maxPool:
             let s = Shape4(Int.random(in: 1...2, using: &g), Int.random(in: 1...32, using: &g),
                            Int.random(in: 1...9, using: &g), Int.random(in: 1...16, using: &g))

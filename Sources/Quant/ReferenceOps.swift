@@ -161,6 +161,20 @@ public enum ReferenceOps {
         public var input1Shift, input2Shift, outputShift: Int
         public var activationMin, activationMax: Int32
 
+        /// Input 1's (`input` 0) or input 2's (1) term for the int8 value `x`: (x − zp) · 2^20
+        /// rescaled by the input's multiplier and shift, what is summed before the output's
+        /// requantization.
+        public func rescaledTerm(_ x: Int8, input: Int) -> Int32 {
+            let (zp, m, sh) = input == 0 ? (input1ZeroPoint, input1Multiplier, input1Shift) : (input2ZeroPoint, input2Multiplier, input2Shift)
+            return FixedPoint.multiplyByQuantizedMultiplier((Int32(x) - zp) &* Int32(1 << Self.leftShift), m, sh)
+        }
+
+        /// Every term of both inputs, the layout of the kernels' `mn_add_params.rescaled`: input 1's
+        /// for x = −128…127, then input 2's.
+        public var rescaleTable: [Int32] {
+            (0..<2).flatMap { i in (-128...127).map { rescaledTerm(Int8($0), input: i) } }
+        }
+
         /// twice_max = 2 · max(s1, s2); input multipliers s_i / twice_max; output multiplier
         /// twice_max / (2^20 · s_out).
         /// Throws on a scale ≤ 0 or not finite, a zero point outside int8, or an output multiplier
@@ -189,10 +203,8 @@ public enum ReferenceOps {
     /// ADD of two same-shape int8 tensors.
     public static func add(_ a: [Int8], _ b: [Int8], params p: AddParams) -> [Int8] {
         precondition(a.count == b.count, "add needs same-shape inputs")
-        let scale = Int32(1 << AddParams.leftShift)
         return zip(a, b).map { x, y in
-            let sx = FixedPoint.multiplyByQuantizedMultiplier((Int32(x) - p.input1ZeroPoint) &* scale, p.input1Multiplier, p.input1Shift)
-            let sy = FixedPoint.multiplyByQuantizedMultiplier((Int32(y) - p.input2ZeroPoint) &* scale, p.input2Multiplier, p.input2Shift)
+            let sx = p.rescaledTerm(x, input: 0), sy = p.rescaledTerm(y, input: 1)
             var v = FixedPoint.multiplyByQuantizedMultiplier(sx &+ sy, p.outputMultiplier, p.outputShift) &+ p.outputZeroPoint
             v = max(p.activationMin, min(p.activationMax, v))
             return Int8(v)

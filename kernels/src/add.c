@@ -4,7 +4,45 @@
 
 #define MN_ADD_BLOCK 32
 
+static inline int32_t mn_add_term(int32_t x, int32_t offset, int32_t left_shift, int32_t multiplier, int32_t shift) {
+    return mn_mbqm((int32_t)((uint32_t)(x + offset) << left_shift), multiplier, shift);
+}
+
+void mn_add_s8_rescale_table(const mn_add_params *p, int32_t *rescaled) {
+    for (int32_t x = -128; x < 128; x++) {
+        rescaled[128 + x] = mn_add_term(x, p->input1_offset, p->left_shift, p->input1_multiplier, p->input1_shift);
+        rescaled[384 + x] = mn_add_term(x, p->input2_offset, p->left_shift, p->input2_multiplier, p->input2_shift);
+    }
+}
+
+/* x + y wrapping like two's complement (as the reference's &+) */
+static inline int32_t mn_wrap_add(int32_t x, int32_t y) { return (int32_t)((uint32_t)x + (uint32_t)y); }
+
+/* With the table: the two terms by lookup, then the output's requantization — for the usual output
+ * parameters (shift right, no multiplier INT32_MIN) one product (mn_srdhm_rdbpot_lean, as the
+ * first-layer conv: this loop holds as many constants) and, for the activation range [-128, 127],
+ * one SSAT; otherwise mn_requantize exactly. Not inlined: mn_add_s8's other path would take the
+ * registers. */
+__attribute__((noinline)) static void add_by_table(const mn_add_params *p, int32_t count, const int8_t *a, const int8_t *b, int8_t *out) {
+    const int32_t *t1 = p->rescaled + 128, *t2 = p->rescaled + 384;
+    const int32_t mo = p->output_multiplier, oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+    if (mo != INT32_MIN && p->output_shift < 0 && p->output_shift >= -31) {
+        const int32_t e = -p->output_shift - 1;
+        if (lo == -128 && hi == 127)
+            for (int32_t i = 0; i < count; i++) out[i] = mn_sat8(mn_srdhm_rdbpot_lean(mn_wrap_add(t1[a[i]], t2[b[i]]), mo, e) + oo);
+        else
+            for (int32_t i = 0; i < count; i++) out[i] = mn_rq_out(mn_srdhm_rdbpot_lean(mn_wrap_add(t1[a[i]], t2[b[i]]), mo, e), oo, lo, hi);
+        return;
+    }
+    for (int32_t i = 0; i < count; i++)
+        out[i] = mn_requantize(mn_wrap_add(t1[a[i]], t2[b[i]]), mo, p->output_shift, oo, lo, hi);
+}
+
 void mn_add_s8(const mn_add_params *p, int32_t count, const int8_t *a, const int8_t *b, int8_t *out) {
+    if (p->rescaled) {
+        add_by_table(p, count, a, b, out);
+        return;
+    }
     /* The usual parameters (what the TFLite converter writes: input shifts right, no multiplier of
      * INT32_MIN, a left shift below 32) take a loop with every per-call test and mask hoisted;
      * anything else the generic one. Both compute mn_mbqm exactly. */

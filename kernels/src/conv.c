@@ -88,15 +88,6 @@ static inline int32_t mn_dual_mac(uint32_t x, uint32_t y, int32_t acc) {
 #endif
 }
 
-/* v clamped to int8 (SSAT, ARMv7-M ARM A7.7.152, with the DSP extension) */
-static inline int8_t mn_sat8(int32_t v) {
-#if MN_DSP
-    return (int8_t)__ssat(v, 8);
-#else
-    return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
-#endif
-}
-
 /* One filter over np positions: o[j * ostride] for taps tp[j * P ..]. Modes: MN_RUN_EXACT takes
  * mn_requantize's exact path; the others the usual requantization (shift right 1..31, no multiplier
  * INT32_MIN: e1 = -shift - 1), MN_RUN_FULL for the activation range [-128, 127] (one SSAT, which

@@ -2,6 +2,9 @@
 #ifndef MN_FIXED_POINT_H
 #define MN_FIXED_POINT_H
 #include <stdint.h>
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#endif
 
 /* SaturatingRoundingDoublingHighMul. TFLite adds a nudge of 2^30 (or 1 - 2^30 for a negative
  * product) and divides by 2^31 truncating toward zero; that equals floor((a*b + 2^30) / 2^31) for
@@ -33,6 +36,15 @@ static inline int8_t mn_rq_out(int32_t v, int32_t output_offset, int32_t act_min
     if (v < act_min) v = act_min;
     if (v > act_max) v = act_max;
     return (int8_t)v;
+}
+
+/* v clamped to int8 (SSAT, ARMv7-M ARM A7.7.152, on cores with the DSP extension) */
+static inline int8_t mn_sat8(int32_t v) {
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    return (int8_t)__ssat(v, 8);
+#else
+    return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+#endif
 }
 
 static inline int8_t mn_requantize(int32_t acc, int32_t multiplier, int32_t shift,

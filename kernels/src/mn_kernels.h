@@ -61,8 +61,15 @@ typedef struct {
     int32_t input1_shift, input2_shift, output_shift;
     int32_t left_shift;                                      /* 20 */
     int32_t act_min, act_max;
+    /* Optional (0: computed per element): 512 int32, each input's rescaled term for every int8
+     * value — rescaled[128 + x] = mn_mbqm((x + input1_offset) << left_shift, input1_multiplier,
+     * input1_shift), rescaled[384 + y] the same for input 2 — so an element costs two table loads
+     * and the output's requantization. micronas export writes it into flash (2 KB per ADD). */
+    const int32_t *rescaled;
 } mn_add_params;
 void mn_add_s8(const mn_add_params *p, int32_t count, const int8_t *a, const int8_t *b, int8_t *out);
+/* Fills the 512 entries of mn_add_params.rescaled for p. */
+void mn_add_s8_rescale_table(const mn_add_params *p, int32_t *rescaled);
 
 /* Pooling: same quantization in and out; filter_h/filter_w is the window. */
 void mn_avg_pool_s8(const mn_conv_params *p, int32_t filter_h, int32_t filter_w,
