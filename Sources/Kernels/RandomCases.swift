@@ -29,9 +29,13 @@ extension KernelCase {
         case .conv, .depthwise:
             // One input channel a quarter of the time (the first-layer conv path), and up to 40
             // filters a quarter of the time (past the kernels' blocks of 16 output channels).
-            let cin = Int.random(in: 0..<4, using: &g) == 0 ? 1 : Int.random(in: 1...16, using: &g)
+            // Depthwise: half the cases have channels in fours and a 3×3 filter, the kernels' own path
+            // for whole windows (DSP cores), with borders wherever the padding puts them.
+            let dwFours = op == .depthwise && Bool.random(using: &g)
+            let cin = dwFours ? 4 * Int.random(in: 1...4, using: &g)
+                : Int.random(in: 0..<4, using: &g) == 0 ? 1 : Int.random(in: 1...16, using: &g)
             let s = Shape4(Int.random(in: 1...2, using: &g), Int.random(in: 1...24, using: &g), Int.random(in: 1...9, using: &g), cin)
-            let kh = Int.random(in: 1...7, using: &g), kw = Int.random(in: 1...min(9, s.w + 1), using: &g)
+            let kh = dwFours ? 3 : Int.random(in: 1...7, using: &g), kw = dwFours ? 3 : Int.random(in: 1...min(9, s.w + 1), using: &g)
             let cout = op == .conv ? Int.random(in: 1...(Int.random(in: 0..<4, using: &g) == 0 ? 40 : 16), using: &g) : s.c
             let f = op == .conv ? Shape4(cout, kh, kw, s.c) : Shape4(1, kh, kw, s.c)
             let inScale = scale(0.002, 0.2), outScale = scale(0.005, 0.5)
