@@ -44,8 +44,8 @@ public struct CalibrationSuite: Sendable {
     public static func make(board: Board, toolchain: KernelToolchain, directory: URL, date: Date = Date()) throws -> CalibrationSuite {
         let source = Self.source(toolchain)
         guard FileManager.default.fileExists(atPath: source.path) else { throw CalibrationError(file: source.path, "the calibration suite's source is missing (kernels/calibration/suite.c of the micronas repository)") }
-        let built = try toolchain.firmware(name: "calibration-suite", sources: [source] + (try toolchain.kernelSources()),
-                                           includes: [toolchain.kernelsDirectory], headers: try toolchain.kernelHeaders(), board: board,
+        let built = try toolchain.firmware(name: "calibration-suite", sources: [source, try toolchain.boardSetupSource(board: board)] + (try toolchain.kernelSources()),
+                                           includes: [toolchain.kernelsDirectory], headers: try toolchain.kernelHeaders() + [toolchain.harnessDirectory.appendingPathComponent("mn_board.h")], board: board,
                                            defines: board.firmwareRAM.kind == .tcm ? ["MN_NO_RAM_CODE"] : [])
         let elfName = "suite-\(board.name).elf"
         let bytes = try Data(contentsOf: built)
@@ -89,18 +89,14 @@ public struct CalibrationSuite: Sendable {
         # micronas calibration suite for \(m.board)
 
         `\(m.firmware)` (SHA-256 `\(m.sha256)`) times \(m.regions.count) regions with DWT->CYCCNT and prints one
-        `<region>: <cycles> cycles` line each through semihosting when it is done. The same image runs on
+        `<region>: <cycles> cycles` line each when it is done\(board.console.map { " — through semihosting and \($0.name) at \($0.baud) baud (8N1)" } ?? " through semihosting"). The same image runs on
         the emulator (`micronas emulate --target \(m.board) \(m.firmware)`) and on the board.
+
+        \(Self.clockText(board))
 
         ## 1. Run it on the board and capture the lines
 
-        The image prints through semihosting, so run it under a debugger with semihosting enabled and
-        save what it prints. **The image does not set the clock**: its start-up code (kernels/harness/startup.c)
-        enables the FPU and copies .data, nothing else, so after reset the MCU runs from its reset
-        oscillator with the reset flash latency. The board file describes \(String(format: "%g", m.clockHz / 1e6)) MHz
-        with the flash wait states and caches of `\(board.file)`; configure exactly that before `main`
-        runs (a debugger script that programs RCC and FLASH->ACR, or your own SystemClock_Config linked
-        in), or the fit compares another clock with the board file's.
+        \(Self.captureText(board))
 
         With OpenOCD (ST-LINK on a Nucleo board; use your board's config file):
 
@@ -134,6 +130,43 @@ public struct CalibrationSuite: Sendable {
 
         \(m.regions.map { "- `\($0.name)`: \($0.emulatedCycles) cycles on the emulated \(m.board)" }.joined(separator: "\n"))
 
+        """
+    }
+
+    /// What the README says about the clock: set by the image (from the board file's
+    /// `clock_setup`), or left for the user to set.
+    static func clockText(_ board: Board) -> String {
+        if let c = board.clockSetup {
+            return """
+            **The image sets the clock** before its first region: \(c.steps.count) register steps from `\(board.file)`'s
+            `clock_setup` (\(c.source)) make the core run at \(String(format: "%g", c.hclkHz / 1e6)) MHz with the board file's flash wait
+            states and caches. It prints `# clock set-up done`, or names the ready flag that never came
+            (then the timings are at the reset clock and must not be fitted).
+            """
+        }
+        return """
+        **The image does not set the clock**: `\(board.file)` has no `clock_setup`, so after reset the MCU
+        runs from its reset oscillator with the reset flash latency. The board file describes
+        \(String(format: "%g", board.clockHz.value / 1e6)) MHz with its flash wait states and caches; configure exactly that before `main`
+        runs (a debugger script that programs RCC and FLASH->ACR), or add a `clock_setup` to the board
+        file (docs/calibration.md) and make the suite again; otherwise the fit compares another clock
+        with the board file's.
+        """
+    }
+
+    /// How to capture the lines: a serial terminal on the console UART where the board file has one,
+    /// and semihosting under a debugger (always possible).
+    static func captureText(_ board: Board) -> String {
+        guard let u = board.console else {
+            return "The image prints through semihosting, so run it under a debugger with semihosting enabled and\nsave what it prints."
+        }
+        return """
+        Either flash the image and read \(u.name) (\(u.source)) with a serial terminal at \(u.baud) baud, 8N1, no flow
+        control, then press reset:
+
+            stty -F /dev/ttyACM0 \(u.baud) raw -echo && cat /dev/ttyACM0 | tee board.log    # stop with Ctrl-C after the last region
+
+        or run it under a debugger with semihosting enabled as below; both print the same lines.
         """
     }
 }

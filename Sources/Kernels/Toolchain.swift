@@ -118,6 +118,17 @@ public struct KernelToolchain: Sendable {
                          arguments: flags + inputs.map(\.path) + link, hashing: hashed)
     }
 
+    /// The board's generated clock set-up and console source (`BoardSetupSource`), written once
+    /// into the cache; compile it with the harness folder on the include path (`mn_board.h`).
+    public func boardSetupSource(board: Board) throws -> URL {
+        let text = BoardSetupSource.text(for: board)
+        var hash = FNV1a()
+        hash.add(text)
+        let url = cacheDirectory.appendingPathComponent("board/\(board.name)-\(hash.hex).c")
+        if !FileManager.default.fileExists(atPath: url.path) { try AtomicWrite.file(Data(text.utf8), to: url, createParents: true) }
+        return url
+    }
+
     /// A program from `sources` for the host.
     public func hostProgram(name: String, sources: [URL], includes: [URL], headers: [URL], defines: [String] = []) throws -> URL {
         let flags = [optimization, "-std=c99", "-Wall", "-Wextra", "-I\(harnessDirectory.path)"] + includes.map { "-I\($0.path)" } + defines.map { "-D\($0)" }

@@ -91,6 +91,10 @@ public struct Board: Sendable, Equatable {
     /// paints and newlib's heap (stdio buffers). Deploy checks arena + static data + this against
     /// the firmware's RAM region.
     public var runtimeReserve: Sourced<UInt64> = Board.defaultRuntimeReserve
+    /// Register steps that give a real board the clock and flash wait states this file describes
+    /// (`clock_setup`), and its serial console (`console`); nil where the file has none.
+    public var clockSetup: ClockSetup? = nil
+    public var console: ConsoleUART? = nil
 
     public static let defaultRuntimeReserve = Sourced<UInt64>(
         12 * 1024, source: "micronas default: kernels/harness/model_runner.c paints 8 KB of stack for the invokes; newlib's heap (stdio buffers, about 2 KB) and start-up frames take the rest")

@@ -108,6 +108,8 @@ enum BoardParsing {
             }
             board.runtimeReserve = Sourced(UInt64(r.value), source: r.source)
         }
+        board.clockSetup = try BoardParsing.clockSetup(f, memories: memories, clock: clock.value)
+        board.console = try BoardParsing.console(f, memories: memories)
         let ram = board.firmwareRAM
         guard board.runtimeReserve.value + 1024 <= ram.size else {
             throw TargetError.invalidField(file: f.file, field: f.has("runtime_reserve") ? "runtime_reserve.value" : "memories",
@@ -118,5 +120,5 @@ enum BoardParsing {
 
     /// Top-level board fields a file may leave out (and an overlay may add). `calibration` is the
     /// provenance `micronas calibrate fit` writes into an overlay (read by people, not by micronas).
-    static let optionalBoardFields: Set<String> = ["aliases", "caches", "notes", "runtime_reserve", "calibration"]
+    static let optionalBoardFields: Set<String> = ["aliases", "caches", "notes", "runtime_reserve", "calibration", "clock_setup", "console"]
 }

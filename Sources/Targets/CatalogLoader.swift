@@ -109,6 +109,12 @@ struct CatalogLoader {
                 throw file.invalid("core", "expected a core name or an object of core fields to override")
             }
         }
+        // Steps written for the base's clock (and a console whose baud divisor follows from it) do
+        // not hold for another clock: an overlay that changes clock_hz keeps them only if it gives its own.
+        if overrides["clock_hz"] != nil {
+            if overrides["clock_setup"] == nil { base.object["clock_setup"] = nil }
+            if overrides["console"] == nil { base.object["console"] = nil }
+        }
         base.object = try Overlay.merge(overrides, into: base.object, file: file.file, path: "", optionalKeys: BoardParsing.optionalBoardFields)
         return base
     }

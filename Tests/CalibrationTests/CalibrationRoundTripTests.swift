@@ -96,6 +96,24 @@ final class CalibrationRoundTripTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(errors.first?["mape"] as? Double), 5, "the uncalibrated board, region by region")
     }
 
+    /// On a board whose file has a clock set-up and a console (the F446), the suite sets the clock
+    /// and prints the same lines over semihosting and the UART; the UART capture is a log
+    /// `calibrate fit` reads.
+    func testSuitePrintsTheSameLinesOverTheConsoleUART() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let suite = dir.appendingPathComponent("suite")
+        _ = try micronas(["calibrate", "suite", "--target", "nucleo-f446re", "--out", suite.path])
+        let elf = suite.appendingPathComponent("suite-nucleo-f446re.elf"), uart = dir.appendingPathComponent("uart.log")
+        let semihosting = try micronas(["emulate", "--target", "nucleo-f446re", elf.path, "--console", uart.path])
+        XCTAssertTrue(semihosting.hasPrefix("# clock set-up done\nalu_x8: "), String(semihosting.prefix(80)))
+        XCTAssertEqual(try String(contentsOf: uart, encoding: .utf8), semihosting)
+        let fit = try micronas(["calibrate", "fit", "--target", "nucleo-f446re", "--suite", suite.path, "--log", uart.path,
+                                "--out", dir.appendingPathComponent("o.json").path, "--json"])
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(fit.utf8)) as? [String: Any])
+        let after = try XCTUnwrap(result["after"] as? [String: Any])
+        XCTAssertLessThan(try XCTUnwrap(after["mape"] as? Double), 0.5, "the board's own costs explain its own trace")
+    }
+
     /// A firmware that is not the suite — kernels timed back to back, printing its figures in a form
     /// of its own — traced on the truth board as `calibrate trace` writes it; regions are the
     /// intervals between counter reads.

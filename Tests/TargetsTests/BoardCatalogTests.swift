@@ -98,6 +98,13 @@ final class BoardCatalogTests: XCTestCase {
         json["aliases"] = []
         json["clock_hz"] = ["value": "84MHz", "source": "my board's clock tree"]
         try JSONSerialization.data(withJSONObject: json).write(to: boards.appendingPathComponent("mine.json"))
+        // The copied clock set-up makes 180 MHz: the file says so until it is changed or removed.
+        XCTAssertThrowsError(try BoardCatalog(directory: dir.appendingPathComponent("targets"))) { e in
+            XCTAssertTrue("\(e)".hasSuffix("mine.json: invalid field 'clock_setup.hclk_hz': the steps make the core run at 180000000 Hz but clock_hz is 84000000 Hz"), "\(e)")
+        }
+        json["clock_setup"] = nil
+        json["console"] = nil
+        try JSONSerialization.data(withJSONObject: json).write(to: boards.appendingPathComponent("mine.json"))
         let b = try BoardCatalog(directory: dir.appendingPathComponent("targets")).board(named: "my-f446-at-84mhz")
         XCTAssertEqual(b.clockHz.value, 84e6)
     }

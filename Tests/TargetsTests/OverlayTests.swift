@@ -6,19 +6,8 @@ import XCTest
 /// Board overlays (`"base"` + overridden fields, each with its source), catalog layers, and the
 /// board-file checks that keep firmware linkable.
 final class OverlayTests: XCTestCase {
-    /// A layer holding only `files` (name → JSON object) in boards/, on top of the repository's targets/.
     func layered(_ files: [String: Any], cores: [String: Any] = [:]) throws -> (BoardCatalog?, String) {
-        let dir = try Fixtures.temporaryDirectory()
-        let boards = dir.appendingPathComponent("boards"), coreDir = dir.appendingPathComponent("cores")
-        try FileManager.default.createDirectory(at: boards, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: coreDir, withIntermediateDirectories: true)
-        for (name, json) in files { try JSONSerialization.data(withJSONObject: json).write(to: boards.appendingPathComponent(name + ".json")) }
-        for (name, json) in cores { try JSONSerialization.data(withJSONObject: json).write(to: coreDir.appendingPathComponent(name + ".json")) }
-        do {
-            return (try BoardCatalog(directories: [Fixtures.targetsDirectory, dir]), "")
-        } catch {
-            return (nil, "\(error)".replacingOccurrences(of: dir.path, with: "DIR"))
-        }
+        try layeredCatalog(files, cores: cores)
     }
 
     func testShippedOverlayChangesOnlyWhatItSays() throws {
@@ -111,5 +100,21 @@ final class OverlayTests: XCTestCase {
         XCTAssertTrue(h7.contains("INCLUDE common.ld"))
         let l4 = LinkerScript.text(for: try c.board(named: "nucleo-l4r5zi"))
         XCTAssertTrue(l4.contains("RAM   (rwx) : ORIGIN = 0x20000000, LENGTH = 0xA0000"), l4)
+    }
+}
+
+/// A catalog of the repository's targets/ plus a layer holding only `files` (name → JSON object) in
+/// boards/ (and `cores` in cores/); or nil and the error, with the layer's folder written DIR.
+func layeredCatalog(_ files: [String: Any], cores: [String: Any] = [:]) throws -> (BoardCatalog?, String) {
+    let dir = try Fixtures.temporaryDirectory()
+    let boards = dir.appendingPathComponent("boards"), coreDir = dir.appendingPathComponent("cores")
+    try FileManager.default.createDirectory(at: boards, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: coreDir, withIntermediateDirectories: true)
+    for (name, json) in files { try JSONSerialization.data(withJSONObject: json).write(to: boards.appendingPathComponent(name + ".json")) }
+    for (name, json) in cores { try JSONSerialization.data(withJSONObject: json).write(to: coreDir.appendingPathComponent(name + ".json")) }
+    do {
+        return (try BoardCatalog(directories: [Fixtures.targetsDirectory, dir]), "")
+    } catch {
+        return (nil, "\(error)".replacingOccurrences(of: dir.path, with: "DIR"))
     }
 }

@@ -9,7 +9,9 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include "dwt.h"
+#include "mn_board.h"
 #include "mn_kernels.h"
 
 #define MAX_REGIONS 128
@@ -108,7 +110,17 @@ static void conv(int32_t t, int32_t s, int32_t cin, int32_t k, int32_t stride, i
     mn_conv2d_s8(&p, q, in, act_in, f, weights, bias, out, act_out, scratch);
 }
 
+/* One line to semihosting and to the board's console UART (if its board file has one). */
+static void say(const char *line) {
+    fputs(line, stdout);
+    mn_console_write(line, (int)strlen(line));
+}
+
 int main(void) {
+    /* The board's clock and flash wait states as its board file describes them, then its console
+     * (both generated from the board file; stubs returning -2 where it has none). */
+    const int clock = mn_board_clock(), console = mn_board_console();
+    char line[96];
     micronas_cycles_start();
     for (int i = 0; i < 256; i++) sram_words[i] = (uint32_t)i * 2654435761u;
     for (int i = 0; i < (int)sizeof act_in; i++) act_in[i] = (int8_t)(i * 37 + 11);
@@ -189,6 +201,16 @@ int main(void) {
     REGION("conv_tr_32x9x8_k3_f16", conv(32, 9, 8, 3, 2, 1, 16));
     REGION("conv_sf_16x9x8_1x9_f16", conv(16, 9, 8, 1, 1, 9, 16));
 
-    for (int i = 0; i < regions; i++) printf("%s: %lu cycles\n", names[i], (unsigned long)deltas[i]);
+    if (clock >= 0) {
+        snprintf(line, sizeof line, "# clock set-up: %s never became ready; the timings are at the reset clock\n", mn_board_clock_step(clock));
+        say(line);
+    } else if (clock == -1) {
+        say("# clock set-up done\n");
+    }
+    if (console >= 0) say("# console set-up: a wait timed out\n");
+    for (int i = 0; i < regions; i++) {
+        snprintf(line, sizeof line, "%s: %lu cycles\n", names[i], (unsigned long)deltas[i]);
+        say(line);
+    }
     return 0;
 }

@@ -93,7 +93,7 @@ extension Machine {
         return RunResult(
             board: board.name, core: board.core.name, clockHz: board.clockHz.value, stop: stop, exitCode: exitCode,
             instructions: UInt64(events[.instructions]), cycles: Self.saturatingCount(events.dot(costs)),
-            events: events, stdout: stdoutBytes, stderr: stderrBytes, counterReads: counterReads,
+            events: events, stdout: stdoutBytes, stderr: stderrBytes, console: boardRegisters.console, counterReads: counterReads,
             probeCycles: probeCycles, accumulatedCycles: hot.pointee.cycles, wallSeconds: wall, cpuSeconds: cpu, basicBlocks: hot.pointee.blockCount,
             blockExecutions: options.accounting ? (0..<hot.pointee.blockCount).reduce(0) { $0 + hot.pointee.blocks[$1].executions } : countedBlocks.pointee,
             unpricedLoadSites: unpricedLoadSites.count, replayedBlocks: hot.pointee.replays)

@@ -93,6 +93,9 @@ public final class Machine {
     /// `addAlignmentChecks`) with the hooks' user data.
     var alignmentProbes: [AlignmentSite] = []
     var alignmentHooks: [UInt64: UnsafeMutablePointer<AlignmentSite>] = [:]
+    /// The registers of the board's clock set-up and console (memory-mapped I/O pages).
+    lazy var boardRegisters = BoardRegisters(board: board)
+    var boardRegisterPages: [UnsafeMutablePointer<BoardRegisterPage>] = []
     /// Where `run` resumes after a stop that put alignment checks on a block not yet run.
     var restartAddress: UInt64? = nil
 
@@ -130,6 +133,7 @@ public final class Machine {
         for (p, size) in hostMemory { munmap(p, size) }
         for h in hookedLoads { h.deallocate() }
         for h in alignmentHooks.values { h.deallocate() }
+        for p in boardRegisterPages { p.deinitialize(count: 1); p.deallocate() }
     }
 
     /// Turns a Unicorn error code into a Swift error naming the call.
@@ -157,8 +161,23 @@ public final class Machine {
             // error): mapped read/execute only, a store stops the run (`flashWrite`).
             let protection = region.kind == .flash ? UC_PROT_READ.rawValue | UC_PROT_EXEC.rawValue : UC_PROT_ALL.rawValue
             for base in [region.base] + region.aliases {
-                try check("uc_mem_map_ptr(\(region.name) at 0x\(String(base, radix: 16)))",
-                          uc_mem_map_ptr(uc, base, Int(region.size), UInt32(protection), mem))
+                // The modelled board-register pages are memory-mapped I/O; the rest of the region is memory.
+                let holes = region.kind == .peripheral ? boardRegisters.pages.filter { $0 >= base && $0 < base + region.size } : []
+                var start = base
+                for piece in holes.map({ ($0, $0) }) + [(base + region.size, base + region.size)] {
+                    if piece.0 > start {
+                        try check("uc_mem_map_ptr(\(region.name) at 0x\(String(start, radix: 16)))",
+                                  uc_mem_map_ptr(uc, start, Int(piece.0 - start), UInt32(protection), mem + Int(start - base)))
+                    }
+                    start = piece.1 + 0x1000
+                }
+                for page in holes {
+                    let user = UnsafeMutablePointer<BoardRegisterPage>.allocate(capacity: 1)
+                    user.initialize(to: BoardRegisterPage(base: page, model: boardRegisters))
+                    boardRegisterPages.append(user)
+                    try check("uc_mmio_map(board registers at 0x\(String(page, radix: 16)))",
+                              uc_mmio_map(uc, page, 0x1000, boardRegisterMMIORead, UnsafeMutableRawPointer(user), boardRegisterMMIOWrite, UnsafeMutableRawPointer(user)))
+                }
                 try mapSpacer(&spacers)
             }
         }

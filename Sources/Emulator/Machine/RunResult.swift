@@ -38,6 +38,8 @@ public struct RunResult: Sendable {
     public var events: EventVector
     public var stdout: [UInt8]
     public var stderr: [UInt8]
+    /// Bytes the firmware sent through the board's console UART (`console` in the board file).
+    public var console: [UInt8]
     /// Every CYCCNT read the program made, in order.
     public var counterReads: [CounterRead]
     /// Modelled cycle count when execution first reached each probe address (cycles before that instruction).
@@ -58,4 +60,5 @@ public struct RunResult: Sendable {
 
     public var seconds: Double { Double(cycles) / clockHz }
     public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var consoleText: String { String(decoding: console, as: UTF8.self) }
 }

@@ -57,7 +57,9 @@ struct CalibrateFitCommand: ParsableCommand {
             let c = try Calibration(board: b, inputs: inputs, holdout: holdout, seed: seed)
             // A fit that predicts the held-out regions worse than the board file does is not handed
             // over: the traces hold an effect the event model lacks (the worst regions say which).
-            let worse = c.hasHoldout && c.after.meanAbsolutePercentError > c.before.meanAbsolutePercentError
+            // "Worse" means by more than 0.01 percentage points, so that a board whose own costs
+            // already explain its trace (both figures 0.00 %) is not refused over rounding noise.
+            let worse = c.hasHoldout && c.after.meanAbsolutePercentError > c.before.meanAbsolutePercentError + 0.01
             if !worse { try AtomicWrite.file(try c.overlay(name: name), to: outURL, createParents: false) }
             if json { print(try jsonLine(object(c, outURL).merging(["overlay_written": !worse]) { $1 })) } else { show(c, outURL, written: !worse) }
             if worse {
