@@ -39,7 +39,7 @@ final class HostileOptionTests: XCTestCase {
         "targets-dir", "target", "stdin", "out", "optimization", "define", "include", "cflag", "python", "dataset",
         "split", "table", "ops", "filter", "model", "input", "output", "graph", "checkpoint", "model-out", "subset",
         "predictions", "arrays-out", "graph-out", "check", "write-golden", "architecture",
-        "suite", "log", "trace", "name", "boards", "retrain-on",
+        "suite", "log", "trace", "name", "boards", "retrain-on", "console",
     ]
 
     /// Per command, arguments that make it fail fast once its options are accepted (a missing file,

@@ -16,9 +16,15 @@ final class BoardSetupTests: XCTestCase {
         XCTAssertTrue(clock.steps.allSatisfy { !$0.source.isEmpty && $0.address % 4 == 0 })
         XCTAssertEqual(uart.name, "USART2")
         XCTAssertEqual(uart.baud, 115_200)
-        let c = BoardSetupSource.text(for: b)
-        XCTAssertTrue(c.contains("int mn_board_clock(void) { return mn_board_run(mn_clock_steps, \(clock.steps.count)); }"), c)
-        XCTAssertTrue(c.contains("{1, 0x40023840u, 0x10000000u, 0x10000000u}, /* modify RCC_APB1ENR.PWREN:"), c)
+        let source = BoardSetupSource.text(for: b)
+        XCTAssertTrue(source.contains("int mn_board_clock(void) { return mn_board_run(mn_clock_steps, \(clock.steps.count)); }"), source)
+        XCTAssertTrue(source.contains("{1, 0x40023840u, 0x10000000u, 0x10000000u}, /* modify RCC_APB1ENR.PWREN:"), source)
+        // The L552 has both; its STM32duino overlay (110 MHz) drops them.
+        let c = try Fixtures.catalog()
+        XCTAssertEqual(try c.board(named: "nucleo-l552ze-q").clockSetup?.hclkHz, 80e6)
+        XCTAssertEqual(try c.board(named: "nucleo-l552ze-q").console?.name, "LPUART1")
+        XCTAssertNil(try c.board(named: "nucleo-l552ze-q-stm32duino").clockSetup)
+        XCTAssertNil(try c.board(named: "nucleo-l552ze-q-stm32duino").console)
         // A board without them gets stubs.
         let l4 = BoardSetupSource.text(for: try Fixtures.catalog().board(named: "portenta-h7"))
         XCTAssertTrue(l4.contains("int mn_board_clock(void) { return -2; }"))
