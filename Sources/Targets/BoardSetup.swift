@@ -12,6 +12,8 @@ public struct RegisterStep: Sendable, Equatable {
         case modify
         /// until (register & mask) == value
         case wait
+        /// at least `value` cycles pass (a loop of that many iterations; no register)
+        case delay
     }
     public var operation: Operation
     /// The register's name in the reference manual (for people and for generated comments).
@@ -50,6 +52,12 @@ extension BoardParsing {
             let opName = try s.string("do")
             guard let op = RegisterStep.Operation(rawValue: opName) else {
                 throw s.invalid("do", "'\(opName)' is not one of \(RegisterStep.Operation.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if op == .delay {
+                let cycles = try s.positiveInt("cycles")
+                guard cycles <= 10_000_000 else { throw s.invalid("cycles", "must be at most 10,000,000") }
+                return RegisterStep(operation: op, register: try s.string("register"), address: 0, mask: 0, value: UInt32(cycles),
+                                    source: try s.string("source"))
             }
             let address = try s.address("address")
             guard address % 4 == 0 else { throw s.invalid("address", "a register address must be word-aligned") }

@@ -10,7 +10,7 @@ public enum BoardSetupSource {
         func clean(_ s: String) -> String { s.replacingOccurrences(of: "*/", with: "* /").replacingOccurrences(of: "\n", with: " ") }
         func table(_ name: String, _ steps: [RegisterStep]) -> String {
             let rows = steps.map { s -> String in
-                let op = s.operation == .write ? 0 : s.operation == .modify ? 1 : 2
+                let op = [RegisterStep.Operation.write: 0, .modify: 1, .wait: 2, .delay: 3][s.operation]!
                 return "    {\(op), \(hex(s.address)), \(hex(s.mask)), \(hex(s.value))}, /* \(s.operation.rawValue) \(clean(s.register)): \(clean(s.source)) */"
             }
             return "static const mn_board_step \(name)[] = {\n" + (rows.isEmpty ? "    {0, 0, 0, 0},\n" : rows.joined(separator: "\n") + "\n") + "};\n"
@@ -29,6 +29,9 @@ public enum BoardSetupSource {
                     *r = s[i].value;
                 } else if (s[i].op == 1) {
                     *r = (*r & ~s[i].mask) | s[i].value;
+                } else if (s[i].op == 3) {
+                    for (volatile uint32_t k = 0; k < s[i].value; k++) {
+                    }
                 } else {
                     uint32_t polls = 0;
                     while ((*r & s[i].mask) != s[i].value)

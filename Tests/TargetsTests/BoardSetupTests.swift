@@ -25,6 +25,10 @@ final class BoardSetupTests: XCTestCase {
         XCTAssertEqual(try c.board(named: "nucleo-l552ze-q").console?.name, "LPUART1")
         XCTAssertNil(try c.board(named: "nucleo-l552ze-q-stm32duino").clockSetup)
         XCTAssertNil(try c.board(named: "nucleo-l552ze-q-stm32duino").console)
+        let l4r5 = try c.board(named: "nucleo-l4r5zi")
+        XCTAssertEqual(l4r5.clockSetup?.hclkHz, 120e6)
+        XCTAssertTrue(l4r5.clockSetup?.steps.contains { $0.operation == .delay && $0.value == 120 } == true, "1 us at 60 MHz before HCLK is restored")
+        XCTAssertTrue(BoardSetupSource.text(for: l4r5).contains("{3, 0x0u, 0x0u, 0x78u}, /* delay 1 us at 60 MHz:"))
         // A board without them gets stubs.
         let l4 = BoardSetupSource.text(for: try Fixtures.catalog().board(named: "portenta-h7"))
         XCTAssertTrue(l4.contains("int mn_board_clock(void) { return -2; }"))
@@ -63,7 +67,7 @@ final class BoardSetupTests: XCTestCase {
             return try layered(["mine": b]).1
         }
         XCTAssertEqual(try error { $0["do"] = "poke" },
-                       "DIR/boards/mine.json: invalid field 'clock_setup.steps[0].do': 'poke' is not one of write, modify, wait")
+                       "DIR/boards/mine.json: invalid field 'clock_setup.steps[0].do': 'poke' is not one of write, modify, wait, delay")
         XCTAssertEqual(try error { $0["address"] = "0x40023842" },
                        "DIR/boards/mine.json: invalid field 'clock_setup.steps[0].address': a register address must be word-aligned")
         XCTAssertEqual(try error { $0["address"] = "0x20000000" },

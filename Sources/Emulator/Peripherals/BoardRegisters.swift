@@ -33,6 +33,7 @@ final class BoardRegisters {
     init(board: Board) {
         var steps = board.clockSetup?.steps ?? []
         steps += board.console?.steps ?? []
+        steps = steps.filter { $0.operation != .delay }
         var forced: [UInt64: (mask: UInt32, value: UInt32)] = [:]
         for s in steps where s.operation == .wait {
             let old = forced[UInt64(s.address)] ?? (0, 0)
