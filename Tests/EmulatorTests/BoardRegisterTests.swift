@@ -44,10 +44,10 @@ final class BoardRegisterTests: XCTestCase {
         var bare = board
         bare.clockSetup = nil
         bare.console = nil
-        let stub = try toolchain.firmware(name: "board-registers", sources: [src, try toolchain.boardSetupSource(board: bare)],
-                                          includes: [], headers: [toolchain.harnessDirectory.appendingPathComponent("mn_board.h")], board: bare)
-        let s = try Machine(board: bare, image: try ELFImage(path: stub.path)).run()
-        XCTAssertTrue(s.stdoutText.hasPrefix("clock -2 console -2 pllcfgr 00005a00"), s.stdoutText)
-        XCTAssertEqual(s.console, [])
+        let bareELF = try toolchain.firmware(name: "board-registers", sources: [src, try toolchain.boardSetupSource(board: bare)],
+                                             includes: [], headers: [toolchain.harnessDirectory.appendingPathComponent("mn_board.h")], board: bare)
+        let bareRun = try Machine(board: bare, image: try ELFImage(path: bareELF.path)).run()
+        XCTAssertTrue(bareRun.stdoutText.hasPrefix("clock -2 console -2 pllcfgr 00005a00"), bareRun.stdoutText)
+        XCTAssertEqual(bareRun.console, [])
     }
 }

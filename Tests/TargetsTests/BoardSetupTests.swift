@@ -30,8 +30,8 @@ final class BoardSetupTests: XCTestCase {
         XCTAssertTrue(l4r5.clockSetup?.steps.contains { $0.operation == .delay && $0.value == 120 } == true, "1 us at 60 MHz before HCLK is restored")
         XCTAssertTrue(BoardSetupSource.text(for: l4r5).contains("{3, 0x0u, 0x0u, 0x78u}, /* delay 1 us at 60 MHz:"))
         // A board without them gets stubs.
-        let l4 = BoardSetupSource.text(for: try Fixtures.catalog().board(named: "portenta-h7"))
-        XCTAssertTrue(l4.contains("int mn_board_clock(void) { return -2; }"))
+        let h7 = BoardSetupSource.text(for: try Fixtures.catalog().board(named: "portenta-h7"))
+        XCTAssertTrue(h7.contains("int mn_board_clock(void) { return -2; }"))
     }
 
     func testOverlayChangingTheClockDropsTheSteps() throws {

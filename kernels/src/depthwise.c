@@ -133,40 +133,24 @@ static inline int8_t dw_clamp(int32_t v, int32_t full, const dw_geom *g) {
  * loads, four SXTB16 and four SMLABB/SMLATT per tap (ARMv7-M ARM A7.7.{213,143}). */
 static inline void dw_row3(const int8_t *i, const int8_t *w, int32_t ch, int32_t *a0, int32_t *a1, int32_t *a2, int32_t *a3) {
     uint32_t x, y, xo, yo;
-    __asm__("ldr %[x], [%[i]]\n\t"
-            "ldr %[y], [%[w]]\n\t"
-            "sxtb16 %[xo], %[x], ror #8\n\t"
-            "sxtb16 %[x], %[x]\n\t"
-            "sxtb16 %[yo], %[y], ror #8\n\t"
-            "sxtb16 %[y], %[y]\n\t"
-            "smlabb %[a0], %[x], %[y], %[a0]\n\t"
-            "smlatt %[a2], %[x], %[y], %[a2]\n\t"
-            "smlabb %[a1], %[xo], %[yo], %[a1]\n\t"
-            "smlatt %[a3], %[xo], %[yo], %[a3]\n\t"
-            "ldr %[x], [%[i], %[ch]]\n\t"
-            "ldr %[y], [%[w], %[ch]]\n\t"
-            "sxtb16 %[xo], %[x], ror #8\n\t"
-            "sxtb16 %[x], %[x]\n\t"
-            "sxtb16 %[yo], %[y], ror #8\n\t"
-            "sxtb16 %[y], %[y]\n\t"
-            "smlabb %[a0], %[x], %[y], %[a0]\n\t"
-            "smlatt %[a2], %[x], %[y], %[a2]\n\t"
-            "smlabb %[a1], %[xo], %[yo], %[a1]\n\t"
-            "smlatt %[a3], %[xo], %[yo], %[a3]\n\t"
-            "ldr %[x], [%[i], %[ch], lsl #1]\n\t"
-            "ldr %[y], [%[w], %[ch], lsl #1]\n\t"
-            "sxtb16 %[xo], %[x], ror #8\n\t"
-            "sxtb16 %[x], %[x]\n\t"
-            "sxtb16 %[yo], %[y], ror #8\n\t"
-            "sxtb16 %[y], %[y]\n\t"
-            "smlabb %[a0], %[x], %[y], %[a0]\n\t"
-            "smlatt %[a2], %[x], %[y], %[a2]\n\t"
-            "smlabb %[a1], %[xo], %[yo], %[a1]\n\t"
-            "smlatt %[a3], %[xo], %[yo], %[a3]"
+    /* one tap: OFFSET is the address offset of inputs and weights alike (none, ch, or 2·ch) */
+#define MN_DW_ASM_TAP(OFFSET)                                                                    \
+    "ldr %[x], [%[i]" OFFSET "]\n\t"                                                            \
+    "ldr %[y], [%[w]" OFFSET "]\n\t"                                                            \
+    "sxtb16 %[xo], %[x], ror #8\n\t"                                                            \
+    "sxtb16 %[x], %[x]\n\t"                                                                     \
+    "sxtb16 %[yo], %[y], ror #8\n\t"                                                            \
+    "sxtb16 %[y], %[y]\n\t"                                                                     \
+    "smlabb %[a0], %[x], %[y], %[a0]\n\t"                                                       \
+    "smlatt %[a2], %[x], %[y], %[a2]\n\t"                                                       \
+    "smlabb %[a1], %[xo], %[yo], %[a1]\n\t"                                                     \
+    "smlatt %[a3], %[xo], %[yo], %[a3]\n\t"
+    __asm__(MN_DW_ASM_TAP("") MN_DW_ASM_TAP(", %[ch]") MN_DW_ASM_TAP(", %[ch], lsl #1")
             : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3), [x] "=&r"(x), [y] "=&r"(y), [xo] "=&r"(xo),
               [yo] "=&r"(yo)
             : [i] "r"(i), [w] "r"(w), [ch] "r"(ch)
             : "memory");
+#undef MN_DW_ASM_TAP
 }
 
 /* The channels of one block (a multiple of four) at one output pixel whose window is a whole 3×3:

@@ -164,12 +164,12 @@ public final class Machine {
                 // The modelled board-register pages are memory-mapped I/O; the rest of the region is memory.
                 let holes = region.kind == .peripheral ? boardRegisters.pages.filter { $0 >= base && $0 < base + region.size } : []
                 var start = base
-                for piece in holes.map({ ($0, $0) }) + [(base + region.size, base + region.size)] {
-                    if piece.0 > start {
+                for stop in holes + [base + region.size] {
+                    if stop > start {
                         try check("uc_mem_map_ptr(\(region.name) at 0x\(String(start, radix: 16)))",
-                                  uc_mem_map_ptr(uc, start, Int(piece.0 - start), UInt32(protection), mem + Int(start - base)))
+                                  uc_mem_map_ptr(uc, start, Int(stop - start), UInt32(protection), mem + Int(start - base)))
                     }
-                    start = piece.1 + 0x1000
+                    start = stop + 0x1000
                 }
                 for page in holes {
                     let user = UnsafeMutablePointer<BoardRegisterPage>.allocate(capacity: 1)
